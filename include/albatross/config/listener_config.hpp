@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "albatross/common/duration.hpp"
+#include "albatross/common/host_port.hpp"
+
+namespace albatross::config {
+
+// [[listener]]: one bound address accepting downstream connections.
+struct ListenerConfig {
+  std::string name;
+  HostPort bind;
+  std::string target_group;  // the default action: forward to this group
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration header_timeout = std::chrono::seconds(10);
+};
+
+}  // namespace albatross::config

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "albatross/common/duration.hpp"
+#include "albatross/common/host_port.hpp"
+#include "albatross/config/status_matcher.hpp"
+
+namespace albatross::config {
+
+enum class Algorithm { round_robin, least_outstanding_requests };
+
+// [target_group.health_check]: ALB's health-check settings with ALB's ranges
+// (../shared/design/alb-behaviour.md §2.1) and this project's default path.
+struct HealthCheckConfig {
+  bool enabled = true;
+  std::string path = "/ping";
+  std::optional<std::uint16_t> port;  // nullopt = "traffic-port"
+  Duration interval = std::chrono::seconds(30);
+  Duration timeout = std::chrono::seconds(5);
+  int healthy_threshold = 5;
+  int unhealthy_threshold = 2;
+  StatusMatcher matcher;
+};
+
+// [target_group.stickiness]: duration-based cookie stickiness (ALB's lb_cookie).
+struct StickinessConfig {
+  bool enabled = false;
+  std::string cookie_name = "AWSALB";
+  Duration duration = std::chrono::seconds(86400);
+};
+
+// [[target_group]]: a named set of targets with one algorithm, health check and stickiness.
+struct TargetGroupConfig {
+  std::string name;
+  Algorithm algorithm = Algorithm::round_robin;
+  std::vector<HostPort> targets;
+  Duration connect_timeout = std::chrono::seconds(10);
+  Duration response_timeout = std::chrono::seconds(120);
+  // Pooled upstream connections idle longer than this are closed: shorter than the 5 s
+  // keep-alive of Node.js and Apache, so we close first and rarely race a target's close.
+  Duration keepalive_timeout = std::chrono::seconds(4);
+  int max_idle_connections = 64;  // per target and worker
+  bool fail_open = true;
+  Duration slow_start = Duration::zero();
+  Duration deregistration_delay = std::chrono::seconds(300);
+  HealthCheckConfig health_check;
+  StickinessConfig stickiness;
+};
+
+}  // namespace albatross::config

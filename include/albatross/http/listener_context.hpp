@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "albatross/config/listener_config.hpp"
+#include "albatross/http/proxy_settings.hpp"
+#include "albatross/metrics/catalog.hpp"
+#include "albatross/upstream/target_group.hpp"
+
+namespace albatross::http {
+
+// Where a listener can send an exchange: a target group plus the metric handles of the
+// (listener, target group) pair.
+struct Route {
+  const upstream::TargetGroup* group = nullptr;
+  metrics::RouteMetrics metrics;
+};
+
+// One listener's immutable view of a snapshot: its settings, its routes and its metric handles.
+// Sessions pin it for the length of an exchange. Thread: any (read-only).
+struct ListenerContext {
+  std::string name;
+  config::ListenerConfig config;
+  std::string port_text;  // X-Forwarded-Port
+  std::string scheme;     // "http" or "https"
+  const ProxySettings* settings = nullptr;
+  std::vector<Route> routes;
+  std::size_t default_route = 0;
+  metrics::ListenerMetrics metrics;
+};
+
+}  // namespace albatross::http

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "albatross/common/deadline_wheel.hpp"
+#include "albatross/http/listener_context.hpp"
+#include "albatross/http/request_head.hpp"
+#include "albatross/http/response_head.hpp"
+#include "albatross/upstream/connection_pool.hpp"
+
+namespace albatross::http {
+
+// The current context of one listener on one worker; a reload replaces `current`. Sessions hold
+// the slot and re-read it at the start of each exchange. Thread: the worker's.
+struct ListenerSlot {
+  std::shared_ptr<const ListenerContext> current;
+};
+
+// A live downstream session as its worker tracks it, for graceful shutdown.
+class SessionHook {
+ public:
+  virtual ~SessionHook() = default;
+  // Called when the worker starts draining: idle sessions close now, busy ones after their
+  // current exchange.
+  virtual void drain() = 0;
+  // Called when the worker stops for good: close every socket now.
+  virtual void abort() = 0;
+
+ private:
+  friend struct WorkerContext;
+  SessionHook* prev_ = nullptr;
+  SessionHook* next_ = nullptr;
+};
+
+// Per-worker resources shared by the sessions of that worker: the deadline wheel, the upstream
+// connection pool, scratch space for parsing heads, the request id generator. Thread: the
+// worker's only.
+struct WorkerContext {
+  WorkerContext(boost::asio::any_io_executor executor, unsigned index);
+  ~WorkerContext();
+
+  void add_session(SessionHook& session);
+  void remove_session(SessionHook& session);
+  // Starts draining: every session is told, and new exchanges answer with Connection: close.
+  void drain();
+  // Closes every session's sockets (shutdown timeout reached, or the worker stops).
+  void abort_all();
+  std::size_t session_count() const { return session_count_; }
+
+  // 32 hex digits, fresh for each call.
+  void next_request_id(char (&out)[32]);
+
+  boost::asio::any_io_executor executor;
+  unsigned index;
+  DeadlineWheel wheel;
+  upstream::ConnectionPool pool;
+  RequestHead request_scratch;
+  ResponseHead response_scratch;
+  bool draining = false;
+  // Runs when the last session leaves while draining (the worker then reports itself drained).
+  std::function<void()> on_empty;
+
+ private:
+  SessionHook* sessions_ = nullptr;
+  std::size_t session_count_ = 0;
+  std::uint64_t rng_[2];
+};
+
+}  // namespace albatross::http

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "albatross/metrics/registry.hpp"
+
+namespace albatross::metrics {
+
+// Status codes albatross generates itself; each has its own pre-resolved counter.
+inline constexpr std::array<int, 14> kGeneratedCodes = {400, 403, 405, 408, 413, 414, 417,
+                                                        431, 500, 501, 502, 503, 504, 505};
+std::size_t generated_code_index(int status);  // index into kGeneratedCodes (400's if unknown)
+
+// Code classes 1xx..5xx as label values.
+std::string_view code_class(int status);
+std::size_t code_class_index(int status);  // 0..4
+
+// Every data-plane metric family of albatross, declared in one place. Prefix albatross_;
+// labels are bounded (listener, target_group, target, code class; never paths).
+struct Catalog {
+  explicit Catalog(Registry& registry);
+
+  Registry& registry;
+  // Downstream (client side), per listener.
+  Family<Counter>& downstream_connections;
+  Family<Gauge>& downstream_connections_active;
+  Family<Counter>& downstream_connections_rejected;
+  Family<Counter>& downstream_received_bytes;
+  Family<Counter>& downstream_sent_bytes;
+  Family<Counter>& generated_responses;  // {listener, code}
+  // Exchanges, per listener and target group.
+  Family<Counter>& requests;   // {listener, target_group}
+  Family<Counter>& responses;  // {listener, target_group, source, code_class}
+  // Per target group.
+  Family<Histogram>& target_response_time;  // {target_group}
+  Family<Counter>& non_sticky_requests;     // {target_group, reason}
+  Family<Counter>& fail_open_requests;      // {target_group}
+  Family<Counter>& retries;                 // {target_group, reason}
+  // Upstream (target side), per target.
+  Family<Counter>& target_requests;            // {target_group, target}
+  Family<Counter>& target_connection_errors;   // {target_group, target}
+  Family<Counter>& upstream_connections;       // {target_group, target}
+  Family<Gauge>& upstream_connections_active;  // {target_group, target}
+};
+
+// Handles for one listener, resolved when a snapshot is built.
+struct ListenerMetrics {
+  Counter* connections = nullptr;
+  Gauge* connections_active = nullptr;
+  Counter* connections_rejected = nullptr;
+  Counter* received_bytes = nullptr;
+  Counter* sent_bytes = nullptr;
+  std::array<Counter*, kGeneratedCodes.size()> generated{};
+
+  void resolve(Catalog& catalog, const std::string& listener);
+  void count_generated(int status) const { generated[generated_code_index(status)]->inc(); }
+};
+
+// Handles for one (listener, target group) pair.
+struct RouteMetrics {
+  Counter* requests = nullptr;
+  std::array<Counter*, 5> target_responses{};     // by code class
+  std::array<Counter*, 5> generated_responses{};  // by code class
+
+  void resolve(Catalog& catalog, const std::string& listener, const std::string& target_group);
+};
+
+// Handles for one target group.
+struct TargetGroupMetrics {
+  Histogram* response_time = nullptr;
+  Counter* fail_open = nullptr;
+  Counter* retry_connect = nullptr;
+  Counter* retry_reused_connection = nullptr;
+  std::array<Counter*, 4> non_sticky{};  // none, invalid, expired, target_unavailable
+
+  void resolve(Catalog& catalog, const std::string& target_group);
+};
+
+// Handles for one target.
+struct TargetMetrics {
+  Counter* requests = nullptr;
+  Counter* connection_errors = nullptr;
+  Counter* connections = nullptr;
+  Gauge* connections_active = nullptr;
+
+  void resolve(Catalog& catalog, const std::string& target_group, const std::string& target);
+};
+
+}  // namespace albatross::metrics

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "albatross/config/config.hpp"
+#include "albatross/config/config_error.hpp"
+#include "albatross/metrics/catalog.hpp"
+#include "albatross/server/snapshot.hpp"
+#include "albatross/upstream/state_table.hpp"
+
+namespace albatross::server {
+
+// Reads, parses and validates a configuration file (stages 1 and 2). Errors, including an
+// unreadable file, go to `errors`; the returned config is meaningful only when none were added.
+config::Config load_config(const std::string& path, config::ConfigErrors& errors,
+                           std::string* file_hash = nullptr);
+
+// Stage 3: resolves target hosts, attaches observed state from `states` and metric handles from
+// `catalog`, compiles listener routes. Returns nullptr with `errors` filled when a host does not
+// resolve. `bound_ports` maps a listener's declared bind text to the port actually bound (port 0
+// binds pick one). Runs on the control thread, off the request path.
+std::shared_ptr<const Snapshot> build_snapshot(
+    config::Config config, std::string file_hash, upstream::StateTable& states,
+    metrics::Catalog& catalog, config::ConfigErrors& errors,
+    const std::map<std::string, std::uint16_t>* bound_ports = nullptr);
+
+}  // namespace albatross::server

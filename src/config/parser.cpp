@@ -1,0 +1,419 @@
+#include "albatross/config/parser.hpp"
+
+#include <toml++/toml.h>
+
+#include <set>
+
+#include "albatross/common/str_cat.hpp"
+
+namespace albatross::config {
+namespace {
+
+SourceLocation location_of(const toml::source_region& region) {
+  return SourceLocation{static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+}
+
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// Reads one TOML table into a struct, key by key, recording which keys were consumed so that
+// finish() can report every key nobody asked for ("unknown key" is an error, never ignored).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, Config& config, ConfigErrors& errors)
+      : table_(table), path_(std::move(path)), config_(config), errors_(errors) {
+    config_.locations.emplace(path_, location_of(table.source()));
+  }
+
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : str_cat(path_, '.', key);
+  }
+
+  void error_at(const toml::node& node, std::string_view key, std::string message) {
+    errors_.push_back(
+        ConfigError{config_.file, location_of(node.source()), key_path(key), std::move(message)});
+  }
+
+  const toml::node* get(std::string_view key) {
+    consumed_.insert(std::string(key));
+    const toml::node* node = table_.get(key);
+    if (node) config_.locations.emplace(key_path(key), location_of(node->source()));
+    return node;
+  }
+
+  bool string(std::string_view key, std::string& out) {
+    const toml::node* node = get(key);
+    if (!node) return false;
+    if (!node->is_string()) {
+      error_at(*node, key, str_cat("expected a string, got ", type_name(*node)));
+      return false;
+    }
+    out = node->as_string()->get();
+    return true;
+  }
+
+  bool integer(std::string_view key, long long& out, long long min, long long max) {
+    const toml::node* node = get(key);
+    if (!node) return false;
+    if (!node->is_integer()) {
+      error_at(*node, key, str_cat("expected an integer, got ", type_name(*node)));
+      return false;
+    }
+    long long value = node->as_integer()->get();
+    if (value < min || value > max) {
+      error_at(*node, key, str_cat("must be between ", min, " and ", max, " (got ", value, ")"));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  template <typename Int>
+  bool integer(std::string_view key, Int& out, long long min, long long max) {
+    long long value = 0;
+    if (!integer(key, value, min, max)) return false;
+    out = static_cast<Int>(value);
+    return true;
+  }
+
+  bool boolean(std::string_view key, bool& out) {
+    const toml::node* node = get(key);
+    if (!node) return false;
+    if (!node->is_boolean()) {
+      error_at(*node, key, str_cat("expected true or false, got ", type_name(*node)));
+      return false;
+    }
+    out = node->as_boolean()->get();
+    return true;
+  }
+
+  // A duration string ("30s"); `min`/`max` bound it, and a zero value is allowed in
+  // addition to the range when `zero_allowed` (for "0s = off" settings).
+  bool duration(std::string_view key, Duration& out, Duration min, Duration max,
+                bool zero_allowed = false) {
+    std::string text;
+    const toml::node* node = table_.get(key);
+    if (!string(key, text)) return false;
+    std::string error;
+    std::optional<Duration> value = parse_duration(text, &error);
+    if (!value) {
+      error_at(*node, key, error);
+      return false;
+    }
+    if (!(zero_allowed && value->count() == 0) && (*value < min || *value > max)) {
+      error_at(*node, key,
+               str_cat("must be between ", format_duration(min), " and ", format_duration(max),
+                       zero_allowed ? " (or 0s)" : "", " (got \"", text, "\")"));
+      return false;
+    }
+    out = *value;
+    return true;
+  }
+
+  bool host_port(std::string_view key, HostPort& out, bool allow_port_zero) {
+    std::string text;
+    const toml::node* node = table_.get(key);
+    if (!string(key, text)) return false;
+    std::string error;
+    auto value = parse_host_port(text, &error, allow_port_zero);
+    if (!value) {
+      error_at(*node, key, error);
+      return false;
+    }
+    out = *value;
+    return true;
+  }
+
+  // A string restricted to `choices`.
+  bool choice(std::string_view key, std::string& out,
+              std::initializer_list<std::string_view> choices) {
+    std::string text;
+    const toml::node* node = table_.get(key);
+    if (!string(key, text)) return false;
+    for (std::string_view c : choices) {
+      if (text == c) {
+        out = text;
+        return true;
+      }
+    }
+    std::string list;
+    for (std::string_view c : choices)
+      str_append(list, str_cat(list.empty() ? "" : ", ", '"', c, '"'));
+    error_at(*node, key, str_cat("unknown value \"", text, "\" (expected one of ", list, ")"));
+    return false;
+  }
+
+  const toml::table* table(std::string_view key) {
+    const toml::node* node = get(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) {
+      error_at(*node, key, str_cat("expected a table, got ", type_name(*node)));
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+  // An array of tables ([[key]]).
+  const toml::array* table_array(std::string_view key) {
+    const toml::node* node = get(key);
+    if (!node) return nullptr;
+    if (!node->is_array_of_tables()) {
+      error_at(*node, key,
+               str_cat("expected an array of tables ([[", key, "]]), got ", type_name(*node)));
+      return nullptr;
+    }
+    return node->as_array();
+  }
+
+  const toml::array* array(std::string_view key) {
+    const toml::node* node = get(key);
+    if (!node) return nullptr;
+    if (!node->is_array()) {
+      error_at(*node, key, str_cat("expected an array, got ", type_name(*node)));
+      return nullptr;
+    }
+    return node->as_array();
+  }
+
+  void finish() {
+    for (auto&& [key, node] : table_) {
+      if (consumed_.count(std::string(key.str())) == 0) {
+        errors_.push_back(ConfigError{config_.file, location_of(key.source()), key_path(key.str()),
+                                      "unknown key"});
+      }
+    }
+  }
+
+  const std::string& path() const { return path_; }
+  Config& config() { return config_; }
+  ConfigErrors& errors() { return errors_; }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  Config& config_;
+  ConfigErrors& errors_;
+  std::set<std::string, std::less<>> consumed_;
+};
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+void parse_global(TableReader& r, GlobalConfig& g) {
+  r.integer("threads", g.threads, 0, 1024);
+  r.duration("shutdown_timeout", g.shutdown_timeout, Duration::zero(), hours(24));
+  std::string admin;
+  if (const toml::node* node = r.get("admin")) {
+    if (!node->is_string()) {
+      r.error_at(*node, "admin", str_cat("expected a string, got ", type_name(*node)));
+    } else if (node->as_string()->get().empty()) {
+      g.admin.reset();
+    } else {
+      std::string error;
+      auto value = parse_host_port(node->as_string()->get(), &error, /*allow_port_zero=*/true);
+      if (value) {
+        g.admin = *value;
+      } else {
+        r.error_at(*node, "admin", error);
+      }
+    }
+  }
+  r.string("sticky_key_file", g.sticky_key_file);
+  r.finish();
+}
+
+void parse_listener(TableReader& r, ListenerConfig& l) {
+  if (!r.string("name", l.name)) {
+    if (!r.config().locations.contains(r.key_path("name"))) {
+      r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.path()),
+                                       r.key_path("name"), "missing required key"});
+    }
+  }
+  if (!r.host_port("bind", l.bind, /*allow_port_zero=*/true) &&
+      !r.config().locations.contains(r.key_path("bind"))) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.path()),
+                                     r.key_path("bind"), "missing required key"});
+  }
+  r.string("target_group", l.target_group);
+  r.duration("idle_timeout", l.idle_timeout, seconds(1), seconds(4000));
+  r.duration("header_timeout", l.header_timeout, milliseconds(100), minutes(10));
+  r.finish();
+}
+
+void parse_health_check(TableReader& r, HealthCheckConfig& h) {
+  r.boolean("enabled", h.enabled);
+  if (r.string("path", h.path) && (h.path.empty() || h.path.front() != '/')) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.key_path("path")),
+                                     r.key_path("path"), "must start with \"/\""});
+  } else {
+    for (char c : h.path) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+        r.errors().push_back(
+            ConfigError{r.config().file, r.config().location_of(r.key_path("path")),
+                        r.key_path("path"), "must not contain spaces or control characters"});
+        break;
+      }
+    }
+  }
+  if (const toml::node* node = r.get("port")) {
+    if (node->is_string() && node->as_string()->get() == "traffic-port") {
+      h.port.reset();
+    } else if (node->is_integer() && node->as_integer()->get() >= 1 &&
+               node->as_integer()->get() <= 65535) {
+      h.port = static_cast<std::uint16_t>(node->as_integer()->get());
+    } else {
+      r.error_at(*node, "port", "must be \"traffic-port\" or a port number 1..65535");
+    }
+  }
+  r.duration("interval", h.interval, seconds(1), seconds(300));
+  r.duration("timeout", h.timeout, milliseconds(100), seconds(120));
+  r.integer("healthy_threshold", h.healthy_threshold, 2, 10);
+  r.integer("unhealthy_threshold", h.unhealthy_threshold, 2, 10);
+  std::string matcher;
+  const toml::node* matcher_node = r.get("matcher");
+  if (matcher_node) {
+    if (!matcher_node->is_string()) {
+      r.error_at(*matcher_node, "matcher",
+                 str_cat("expected a string, got ", type_name(*matcher_node)));
+    } else {
+      std::string error;
+      auto parsed = StatusMatcher::parse(matcher_node->as_string()->get(), &error);
+      if (parsed) {
+        h.matcher = *parsed;
+      } else {
+        r.error_at(*matcher_node, "matcher", error);
+      }
+    }
+  }
+  r.finish();
+}
+
+bool valid_cookie_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void parse_stickiness(TableReader& r, StickinessConfig& s) {
+  r.boolean("enabled", s.enabled);
+  std::string type = "lb_cookie";
+  r.choice("type", type, {"lb_cookie"});
+  if (r.string("cookie_name", s.cookie_name) && !valid_cookie_name(s.cookie_name)) {
+    r.errors().push_back(
+        ConfigError{r.config().file, r.config().location_of(r.key_path("cookie_name")),
+                    r.key_path("cookie_name"), "must be 1..64 characters of A-Z a-z 0-9 - _ ."});
+  }
+  r.duration("duration", s.duration, seconds(1), seconds(604800));
+  r.finish();
+}
+
+void parse_target_group(TableReader& r, TargetGroupConfig& g) {
+  if (!r.string("name", g.name) && !r.config().locations.contains(r.key_path("name"))) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.path()),
+                                     r.key_path("name"), "missing required key"});
+  }
+  std::string algorithm = "round_robin";
+  if (r.choice("algorithm", algorithm, {"round_robin", "least_outstanding_requests"})) {
+    g.algorithm =
+        algorithm == "round_robin" ? Algorithm::round_robin : Algorithm::least_outstanding_requests;
+  }
+  if (const toml::array* targets = r.array("targets")) {
+    for (std::size_t i = 0; i < targets->size(); ++i) {
+      const toml::node& node = *targets->get(i);
+      std::string path = str_cat(r.key_path("targets"), '[', i, ']');
+      r.config().locations.emplace(path, location_of(node.source()));
+      if (!node.is_string()) {
+        r.errors().push_back(
+            ConfigError{r.config().file, location_of(node.source()), path,
+                        str_cat("expected a \"host:port\" string, got ", type_name(node))});
+        continue;
+      }
+      std::string error;
+      auto target = parse_host_port(node.as_string()->get(), &error, /*allow_port_zero=*/false);
+      if (!target) {
+        r.errors().push_back(ConfigError{r.config().file, location_of(node.source()), path, error});
+        continue;
+      }
+      g.targets.push_back(*target);
+    }
+  }
+  r.duration("connect_timeout", g.connect_timeout, milliseconds(10), minutes(10));
+  r.duration("response_timeout", g.response_timeout, milliseconds(10), hours(1));
+  r.duration("keepalive_timeout", g.keepalive_timeout, milliseconds(100), hours(1), true);
+  r.integer("max_idle_connections", g.max_idle_connections, 0, 100000);
+  r.boolean("fail_open", g.fail_open);
+  r.duration("slow_start", g.slow_start, seconds(30), seconds(900), /*zero_allowed=*/true);
+  r.duration("deregistration_delay", g.deregistration_delay, Duration::zero(), seconds(3600));
+  if (const toml::table* health = r.table("health_check")) {
+    TableReader sub(*health, r.key_path("health_check"), r.config(), r.errors());
+    parse_health_check(sub, g.health_check);
+  }
+  if (const toml::table* sticky = r.table("stickiness")) {
+    TableReader sub(*sticky, r.key_path("stickiness"), r.config(), r.errors());
+    parse_stickiness(sub, g.stickiness);
+  }
+  r.finish();
+}
+
+}  // namespace
+
+Config parse(std::string_view text, std::string_view file, ConfigErrors& errors) {
+  Config config;
+  config.file = std::string(file);
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    errors.push_back(
+        ConfigError{config.file, location_of(e.source()), "", std::string(e.description())});
+    return config;
+  }
+  TableReader top(root, "", config, errors);
+  if (const toml::table* global = top.table("global")) {
+    TableReader r(*global, "global", config, errors);
+    parse_global(r, config.global);
+  }
+  if (const toml::array* listeners = top.table_array("listener")) {
+    for (std::size_t i = 0; i < listeners->size(); ++i) {
+      TableReader r(*listeners->get(i)->as_table(), str_cat("listener[", i, ']'), config, errors);
+      parse_listener(r, config.listeners.emplace_back());
+    }
+  }
+  if (const toml::array* groups = top.table_array("target_group")) {
+    for (std::size_t i = 0; i < groups->size(); ++i) {
+      TableReader r(*groups->get(i)->as_table(), str_cat("target_group[", i, ']'), config, errors);
+      parse_target_group(r, config.target_groups.emplace_back());
+    }
+  }
+  top.finish();
+  return config;
+}
+
+}  // namespace albatross::config

@@ -1,0 +1,112 @@
+#include "albatross/config/validator.hpp"
+
+#include <map>
+#include <set>
+
+#include "albatross/common/str_cat.hpp"
+
+namespace albatross::config {
+namespace {
+
+// Names become metric label values and log fields: keep them to a safe alphabet.
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+class Validator {
+ public:
+  Validator(const Config& config, ConfigErrors& errors) : config_(config), errors_(errors) {}
+
+  void error(const std::string& key_path, std::string message) {
+    errors_.push_back(
+        ConfigError{config_.file, config_.location_of(key_path), key_path, std::move(message)});
+  }
+
+  void run() {
+    if (config_.listeners.empty()) {
+      error("listener", "at least one [[listener]] is required");
+    }
+    std::map<std::string, std::string> group_paths;
+    for (std::size_t i = 0; i < config_.target_groups.size(); ++i) {
+      const TargetGroupConfig& group = config_.target_groups[i];
+      std::string path = str_cat("target_group[", i, ']');
+      check_target_group(group, path);
+      if (group.name.empty()) continue;
+      auto [it, inserted] = group_paths.emplace(group.name, path);
+      if (!inserted) {
+        error(path + ".name", str_cat("duplicate target group name \"", group.name,
+                                      "\" (first used at ", it->second, ')'));
+      }
+    }
+    std::map<std::string, std::string> listener_paths;
+    std::map<std::string, std::string> bind_paths;
+    for (std::size_t i = 0; i < config_.listeners.size(); ++i) {
+      const ListenerConfig& listener = config_.listeners[i];
+      std::string path = str_cat("listener[", i, ']');
+      if (!listener.name.empty()) {
+        if (!valid_name(listener.name)) {
+          error(path + ".name", "must be 1..64 characters of A-Z a-z 0-9 - _ .");
+        }
+        auto [it, inserted] = listener_paths.emplace(listener.name, path);
+        if (!inserted) {
+          error(path + ".name", str_cat("duplicate listener name \"", listener.name,
+                                        "\" (first used at ", it->second, ')'));
+        }
+      }
+      if (listener.bind.port != 0) {
+        auto [it, inserted] = bind_paths.emplace(listener.bind.to_string(), path);
+        if (!inserted) {
+          error(path + ".bind", str_cat("address ", listener.bind.to_string(),
+                                        " is already bound by ", it->second));
+        }
+      }
+      if (listener.target_group.empty()) {
+        error(path + ".target_group", "missing required key");
+      } else if (!group_paths.contains(listener.target_group)) {
+        error(path + ".target_group",
+              str_cat("unknown target group \"", listener.target_group, '"'));
+      }
+    }
+  }
+
+ private:
+  void check_target_group(const TargetGroupConfig& group, const std::string& path) {
+    if (!group.name.empty() && !valid_name(group.name)) {
+      error(path + ".name", "must be 1..64 characters of A-Z a-z 0-9 - _ .");
+    }
+    std::set<std::string> seen;
+    for (std::size_t t = 0; t < group.targets.size(); ++t) {
+      if (!seen.insert(group.targets[t].to_string()).second) {
+        error(str_cat(path, ".targets[", t, ']'),
+              str_cat("duplicate target ", group.targets[t].to_string()));
+      }
+    }
+    const HealthCheckConfig& hc = group.health_check;
+    if (hc.enabled && hc.timeout >= hc.interval) {
+      error(path + ".health_check.timeout",
+            str_cat("must be shorter than health_check.interval (", format_duration(hc.timeout),
+                    " >= ", format_duration(hc.interval), ')'));
+    }
+    if (group.slow_start.count() != 0 && group.algorithm == Algorithm::least_outstanding_requests) {
+      error(path + ".slow_start",
+            "cannot be combined with algorithm \"least_outstanding_requests\"");
+    }
+  }
+
+  const Config& config_;
+  ConfigErrors& errors_;
+};
+
+}  // namespace
+
+void validate(const Config& config, ConfigErrors& errors) {
+  Validator(config, errors).run();
+}
+
+}  // namespace albatross::config

@@ -1,0 +1,820 @@
+#include "albatross/http/downstream_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/container/small_vector.hpp>
+#include <charconv>
+
+#include "albatross/common/log.hpp"
+#include "albatross/http/chunked_decoder.hpp"
+#include "albatross/http/generated_response.hpp"
+#include "albatross/http/head_scanner.hpp"
+#include "albatross/http/header_rewrite.hpp"
+
+namespace albatross::http {
+namespace {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+
+// Read granularity and the buffer each side starts with; heads may grow the buffer up to the
+// head limit, bodies never grow it.
+constexpr std::size_t kBufferSize = 16 * 1024;
+constexpr std::size_t kMinRead = 2048;
+constexpr int kMaxConnectAttempts = 3;
+
+template <typename Stream>
+tcp::socket& lowest_layer(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    return stream;
+  } else {
+    return stream.lowest_layer();
+  }
+}
+
+template <typename Stream>
+constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
+
+// Reads into `buffer` from a plain socket, or any stream. With `wait_first` on a plain socket
+// it waits for readiness before reading: when no data is expected yet (the next request, a
+// target's response) this saves the read that would only return EAGAIN.
+template <typename Stream>
+net::awaitable<std::pair<error_code, std::size_t>> read_some_into(Stream& stream,
+                                                                  ByteBuffer& buffer,
+                                                                  std::size_t capacity,
+                                                                  bool wait_first) {
+  char* p = buffer.prepare(kMinRead, capacity);
+  std::size_t space = buffer.free_space();
+  if constexpr (kPlain<Stream>) {
+    if (wait_first) {
+      for (;;) {
+        auto [wait_ec] = co_await stream.async_wait(tcp::socket::wait_read, use_nothrow);
+        if (wait_ec) co_return std::pair{wait_ec, std::size_t{0}};
+        error_code ec;
+        std::size_t n = stream.read_some(net::buffer(p, space), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) continue;
+        if (!ec) buffer.commit(n);
+        co_return std::pair{ec, n};
+      }
+    }
+  }
+  auto [ec, n] = co_await stream.async_read_some(net::buffer(p, space), use_nothrow);
+  if (!ec) buffer.commit(n);
+  co_return std::pair{ec, n};
+}
+
+// Hex chunk-size lines for re-encoding bodies, kept alive until their write completes.
+struct ChunkLines {
+  static constexpr std::size_t kMax = 16;
+  char text[kMax][20];
+  std::size_t used = 0;
+
+  std::string_view add(std::size_t size) {
+    char* line = text[used++];
+    auto [end, ec] = std::to_chars(line, line + 16, size, 16);
+    end[0] = '\r';
+    end[1] = '\n';
+    return {line, static_cast<std::size_t>(end + 2 - line)};
+  }
+  bool full() const { return used == kMax; }
+};
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// Buffers gathered into one write. Writes take a span over it: Asio copies the buffer sequence
+// into the operation, and a span is two words.
+struct Gather {
+  std::array<net::const_buffer, 3 * ChunkLines::kMax + 2> buffers;
+  std::size_t count = 0;
+  void push_back(net::const_buffer b) { buffers[count++] = b; }
+  bool empty() const { return count == 0; }
+  std::span<const net::const_buffer> span() const { return {buffers.data(), count}; }
+};
+
+// Why an exchange ended without a target response.
+enum class Failure {
+  none,
+  connect_refused,
+  connect_timeout,
+  send_failed,
+  response_timeout,
+  response_invalid,
+  response_lost,
+  client_lost,
+  client_body_invalid
+};
+
+// Tracks one exchange's claim on a target's in-flight count.
+class OutstandingGuard {
+ public:
+  OutstandingGuard() = default;
+  OutstandingGuard(const OutstandingGuard&) = delete;
+  OutstandingGuard& operator=(const OutstandingGuard&) = delete;
+  ~OutstandingGuard() { reset(); }
+  void set(upstream::TargetState* state) {
+    reset();
+    state_ = state;
+    if (state_) state_->begin_exchange();
+  }
+  void reset() {
+    if (state_) state_->end_exchange();
+    state_ = nullptr;
+  }
+
+ private:
+  upstream::TargetState* state_ = nullptr;
+};
+
+// What the response path needs to know about the request once its head is gone from the buffer.
+struct RequestFacts {
+  BodyKind body = BodyKind::none;
+  std::uint64_t content_length = 0;
+  bool keep_alive = true;
+  bool http10 = false;
+  bool is_head = false;
+  bool upgrade = false;
+  bool expect_continue = false;
+  bool idempotent = false;
+  std::string upgrade_protocol;
+};
+
+template <typename Stream>
+class DownstreamSession final : public Deadline, public SessionHook {
+ public:
+  DownstreamSession(Stream stream, WorkerContext& worker, std::shared_ptr<ListenerSlot> slot,
+                    tcp::endpoint peer)
+      : Deadline(worker.wheel),
+        stream_(std::move(stream)),
+        worker_(worker),
+        slot_(std::move(slot)),
+        ctx_(slot_->current),
+        connection_metrics_(ctx_->metrics),
+        scanner_(ctx_->settings->request_limits) {
+    client_address_ = peer.address().to_string();
+    worker_.add_session(*this);
+    connection_metrics_.connections->inc();
+    connection_metrics_.connections_active->inc();
+  }
+
+  ~DownstreamSession() override {
+    worker_.remove_session(*this);
+    connection_metrics_.connections_active->dec();
+  }
+
+  net::awaitable<void> run() {
+    error_code ignored;
+    lowest_layer(stream_).set_option(tcp::no_delay(true), ignored);
+    if constexpr (kPlain<Stream>) stream_.non_blocking(true, ignored);
+    for (;;) {
+      if (!co_await read_request_head()) break;
+      if (!co_await exchange()) break;
+    }
+    co_await close_connection();
+  }
+
+  void drain() override {
+    if (idle_) {
+      error_code ignored;
+      lowest_layer(stream_).cancel(ignored);
+    }
+  }
+
+  void abort() override {
+    error_code ignored;
+    lowest_layer(stream_).close(ignored);
+    if (auto upstream = upstream_.lock()) upstream->close();
+  }
+
+ private:
+  void on_expire() override {
+    error_code ignored;
+    lowest_layer(stream_).cancel(ignored);
+  }
+
+  const ListenerContext& ctx() const { return *ctx_; }
+
+  //--------------------------------------------------------------------------------------------
+  // Downstream I/O
+
+  template <typename Buffers>
+  net::awaitable<bool> write_client(const Buffers& buffers) {
+    set(ctx().config.idle_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    clear();
+    sent_bytes_ += n;
+    co_return !ec;
+  }
+
+  net::awaitable<bool> write_client(std::string_view text) {
+    co_return co_await write_client(net::buffer(text.data(), text.size()));
+  }
+
+  // Sends a response albatross generated; returns whether the connection may carry on.
+  net::awaitable<bool> respond(int status, bool close, const Route* route = nullptr) {
+    ctx().metrics.count_generated(status);
+    if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
+    std::string_view text = generated_response(status, close);
+    bool ok = co_await write_client(text);
+    co_return ok && !close;
+  }
+
+  // Reads the next request head into in_. False when the connection should end (the client
+  // left, timed out, or sent something answered with an error).
+  net::awaitable<bool> read_request_head() {
+    scanner_.reset();
+    bool header_deadline = false;
+    const HeadLimits& limits = ctx().settings->request_limits;
+    for (;;) {
+      if (!in_.empty()) {
+        switch (scanner_.scan(in_.view())) {
+          case HeadScanner::Status::complete:
+            clear();
+            co_return true;
+          case HeadScanner::Status::incomplete:
+            break;
+          case HeadScanner::Status::bare_line_break:
+            co_return co_await respond(400, true);
+          case HeadScanner::Status::start_line_too_long:
+            co_return co_await respond(414, true);
+          case HeadScanner::Status::field_line_too_long:
+          case HeadScanner::Status::head_too_large:
+          case HeadScanner::Status::too_many_fields:
+            co_return co_await respond(431, true);
+        }
+        if (!header_deadline) {
+          // The slowloris bound: the whole head must arrive within header_timeout of its first
+          // byte.
+          set(ctx().config.header_timeout);
+          header_deadline = true;
+        }
+      } else {
+        if (worker_.draining) co_return false;
+        in_.release_if_empty();
+        set(ctx().config.idle_timeout);
+        idle_ = true;
+      }
+      // Heads beyond the usual buffer may grow it up to the head limit, once.
+      std::size_t capacity =
+          in_.size() + kMinRead > kBufferSize ? limits.max_head + kMinRead : kBufferSize;
+      auto [ec, n] = co_await read_some_into(stream_, in_, capacity, idle_ || in_.empty());
+      idle_ = false;
+      if (ec || n == 0) {
+        bool timed_out = expired();
+        clear();
+        // A partial head that stopped arriving gets 408; an idle connection just closes (a 408
+        // there would race the client's next request).
+        if (timed_out && !in_.empty()) co_await respond(408, true);
+        co_return false;
+      }
+      received_bytes_ += n;
+      if (in_.size() > limits.max_head + 2) {
+        co_return co_await respond(431, true);
+      }
+    }
+  }
+
+  //--------------------------------------------------------------------------------------------
+  // One exchange
+
+  net::awaitable<bool> exchange() {
+    if (slot_->current.get() != ctx_.get()) ctx_ = slot_->current;  // a reload published a new one
+    std::shared_ptr<const ListenerContext> pinned = ctx_;
+    const ListenerContext& ctx = *pinned;
+    const std::size_t head_size = scanner_.head_size();
+    RequestHead& head = worker_.request_scratch;
+    parse_request_head(in_.view().substr(0, head_size), ctx.settings->parse_options, head);
+    // Consuming only moves the read position: `head` views stay valid until in_ is next
+    // written, which happens after the upstream head has been built from them.
+    in_.consume(head_size);
+
+    // Desync mitigation (alb-behaviour.md §4.7).
+    DesyncMode mode = ctx.settings->desync_mode;
+    if (head.tier == Tier::severe) co_return co_await respond(head.error_status(), true);
+    if (mode == DesyncMode::strictest && head.tier >= Tier::acceptable) {
+      co_return co_await respond(400, true);
+    }
+    bool close_after = head.tier == Tier::ambiguous && mode == DesyncMode::defensive;
+    bool body_pending = head.body != BodyKind::none;
+    if (head.is_trace) co_return co_await respond(405, body_pending || close_after);
+    if (head.expect_unsupported) co_return co_await respond(417, true);
+
+    const Route& route = ctx.routes[ctx.default_route];
+    const upstream::TargetGroup& group = *route.group;
+    route.metrics.requests->inc();
+
+    RequestFacts facts;
+    facts.body = head.body;
+    facts.content_length = head.content_length;
+    facts.keep_alive = head.keep_alive;
+    facts.http10 = head.version == 10;
+    facts.is_head = head.is_head;
+    facts.upgrade = head.upgrade;
+    facts.expect_continue = head.expect_continue && head.version == 11;
+    facts.idempotent = head.idempotent();
+    if (head.upgrade) facts.upgrade_protocol = head.upgrade_protocol;
+
+    boost::container::small_vector<const upstream::Target*, 4> tried;
+    auto now = Clock::now();
+    upstream::PickResult pick = group.pick(tried, now);
+    if (pick.target == nullptr) {
+      co_return co_await respond(503, body_pending || close_after, &route);
+    }
+    if (pick.fail_open) group.metrics().fail_open->inc();
+    const upstream::Target* target = pick.target;
+
+    char request_id[32];
+    worker_.next_request_id(request_id);
+    ForwardContext forward{client_address_,
+                           ctx.scheme,
+                           ctx.port_text,
+                           target->authority,
+                           std::string_view(request_id, sizeof request_id),
+                           {},
+                           {}};
+    write_upstream_request(head, forward, upstream_head_);
+
+    // Connect (or reuse), send the head, and read the response head; retry where safe.
+    OutstandingGuard outstanding;
+    std::shared_ptr<upstream::UpstreamConnection> conn;
+    bool body_sent = false;
+    bool retried_reused = false;
+    bool fresh_only = false;
+    int connect_attempts = 0;
+    std::uint64_t body_remaining =
+        facts.body == BodyKind::content_length ? facts.content_length : 0;
+    Failure failure = Failure::none;
+    Clock::time_point sent_at;
+    ResponseHead& response = worker_.response_scratch;
+    HeadScanner response_scanner(ctx.settings->response_limits);
+    for (;;) {
+      outstanding.set(target->state.get());
+      conn = fresh_only ? nullptr : worker_.pool.acquire(target->state.get());
+      if (!conn) {
+        conn = co_await connect(*target, group.config().connect_timeout, failure);
+        if (!conn) {
+          target->metrics.connection_errors->inc();
+          target->state->report_connect_failure();
+          tried.push_back(target);
+          if (++connect_attempts < kMaxConnectAttempts) {
+            upstream::PickResult next = group.pick(tried, Clock::now());
+            if (next.target != nullptr) {
+              group.metrics().retry_connect->inc();
+              target = next.target;
+              continue;
+            }
+          }
+          co_return co_await respond(failure == Failure::connect_timeout ? 504 : 502,
+                                     body_pending || close_after, &route);
+        }
+      }
+      upstream_ = conn;
+      target->metrics.requests->inc();
+      sent_at = Clock::now();
+      failure = co_await send_request(*conn, facts, body_remaining, body_sent);
+      if (failure == Failure::none) {
+        failure =
+            co_await read_response_head(*conn, group.config().response_timeout, response_scanner);
+      }
+      if (failure == Failure::none) break;
+      bool nothing_received = conn->buffer().empty();
+      conn->close();
+      if (failure == Failure::client_lost || failure == Failure::client_body_invalid)
+        co_return false;
+      // The keep-alive race: a reused connection the target closed before answering.
+      if ((failure == Failure::send_failed || failure == Failure::response_lost) &&
+          conn->reused() && nothing_received && !retried_reused && facts.idempotent &&
+          body_remaining == 0 && facts.body != BodyKind::chunked) {
+        retried_reused = true;
+        fresh_only = true;
+        group.metrics().retry_reused_connection->inc();
+        conn.reset();
+        continue;
+      }
+      co_return co_await respond(failure == Failure::response_timeout ? 504 : 502, true, &route);
+    }
+    group.metrics().response_time->observe_micros(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at).count()));
+
+    // The response head is complete in the connection's buffer.
+    ByteBuffer& upstream_in = conn->buffer();
+    std::size_t response_head_size = response_scanner.head_size();
+    parse_response_head(upstream_in.view().substr(0, response_head_size), facts.is_head, response);
+    if (!response.valid || (response.status == 101 && !facts.upgrade)) {
+      conn->close();
+      co_return co_await respond(502, true, &route);
+    }
+    const int status = response.status;
+    bool upgrade = status == 101;
+    bool client_keep_alive = facts.keep_alive && !close_after && !worker_.draining && !upgrade;
+    ClientFraming framing = ClientFraming::none;
+    switch (response.body) {
+      case ResponseBody::none:
+        framing = ClientFraming::none;
+        break;
+      case ResponseBody::content_length:
+        framing = ClientFraming::content_length;
+        break;
+      case ResponseBody::chunked:
+      case ResponseBody::until_close:
+        framing = facts.http10 ? ClientFraming::until_close : ClientFraming::chunked;
+        break;
+    }
+    if (framing == ClientFraming::until_close) client_keep_alive = false;
+    // Unread request body (the target answered early): the client connection cannot be reused.
+    if (!body_sent && facts.body != BodyKind::none) client_keep_alive = false;
+    bool upstream_keep_alive = response.keep_alive && !close_after && body_sent;
+    ResponseBody upstream_body = response.body;
+    std::uint64_t response_length = response.content_length;
+
+    ResponseContext rc;
+    rc.framing = framing;
+    rc.keep_alive = client_keep_alive;
+    rc.client_http10 = facts.http10;
+    rc.upgrade = upgrade;
+    rc.upgrade_protocol = facts.upgrade_protocol;
+    write_downstream_response(response, rc, downstream_head_);
+    upstream_in.consume(response_head_size);  // `response` views are dead from here on
+    route.metrics.target_responses[metrics::code_class_index(status)]->inc();
+
+    bool ok = false;
+    if (upgrade) {
+      if (co_await write_client(net::buffer(downstream_head_))) co_await tunnel(*conn);
+      conn->close();
+      co_return false;
+    }
+    switch (upstream_body) {
+      case ResponseBody::none:
+        ok = co_await write_client(net::buffer(downstream_head_));
+        break;
+      case ResponseBody::content_length:
+        ok = co_await relay_length(*conn, response_length);
+        break;
+      case ResponseBody::chunked:
+        ok = co_await relay_chunked(*conn, framing == ClientFraming::chunked);
+        break;
+      case ResponseBody::until_close:
+        ok = co_await relay_until_close(*conn, framing == ClientFraming::chunked);
+        upstream_keep_alive = false;
+        break;
+    }
+    outstanding.reset();
+    if (ok && upstream_keep_alive) {
+      worker_.pool.release(std::move(conn), group.config().keepalive_timeout,
+                           static_cast<std::size_t>(group.config().max_idle_connections));
+    } else {
+      conn->close();
+    }
+    ctx.metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
+    ctx.metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
+    co_return ok&& client_keep_alive;
+  }
+
+  //--------------------------------------------------------------------------------------------
+  // Upstream I/O
+
+  net::awaitable<std::shared_ptr<upstream::UpstreamConnection>> connect(
+      const upstream::Target& target, std::chrono::milliseconds timeout, Failure& failure) {
+    auto conn = std::make_shared<upstream::UpstreamConnection>(worker_.executor, worker_.wheel,
+                                                               target.state, target.metrics);
+    upstream_ = conn;
+    conn->set(timeout);
+    auto [ec, endpoint] =
+        co_await net::async_connect(conn->socket(), target.endpoints, use_nothrow);
+    bool timed_out = conn->expired();
+    conn->clear();
+    if (ec) {
+      failure = timed_out ? Failure::connect_timeout : Failure::connect_refused;
+      co_return nullptr;
+    }
+    error_code ignored;
+    conn->socket().set_option(tcp::no_delay(true), ignored);
+    conn->socket().non_blocking(true, ignored);
+    co_return conn;
+  }
+
+  template <typename Buffers>
+  net::awaitable<bool> write_upstream(upstream::UpstreamConnection& conn, const Buffers& buffers) {
+    conn.set(ctx().config.idle_timeout);
+    auto [ec, n] = co_await net::async_write(conn.socket(), buffers, use_nothrow);
+    conn.clear();
+    co_return !ec;
+  }
+
+  // Sends the request head and body. The body streams from the client through in_, whose
+  // capacity bounds the memory one upload can take.
+  net::awaitable<Failure> send_request(upstream::UpstreamConnection& conn,
+                                       const RequestFacts& facts, std::uint64_t& remaining,
+                                       bool& body_sent) {
+    if (facts.body == BodyKind::none) {
+      body_sent = true;
+      co_return co_await write_upstream(conn, net::buffer(upstream_head_)) ? Failure::none
+                                                                           : Failure::send_failed;
+    }
+    if (facts.expect_continue && in_.empty()) {
+      // ALB answers 100 Continue itself and forwards the request without Expect (§4.3).
+      if (!co_await write_client(kContinueResponse)) co_return Failure::client_lost;
+    }
+    if (facts.body == BodyKind::content_length) {
+      std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), remaining));
+      std::array<net::const_buffer, 2> buffers{net::buffer(upstream_head_),
+                                               net::buffer(in_.data(), first)};
+      if (!co_await write_upstream(conn, buffers)) co_return Failure::send_failed;
+      in_.consume(first);
+      remaining -= first;
+      while (remaining > 0) {
+        set(ctx().config.idle_timeout);
+        auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
+        clear();
+        if (ec || n == 0) co_return Failure::client_lost;
+        received_bytes_ += n;
+        std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), remaining));
+        if (!co_await write_upstream(conn, net::buffer(in_.data(), take)))
+          co_return Failure::send_failed;
+        in_.consume(take);
+        remaining -= take;
+      }
+      body_sent = true;
+      co_return Failure::none;
+    }
+    // Chunked: decode what the client sent and re-encode it with clean chunk lines.
+    if (!co_await write_upstream(conn, net::buffer(upstream_head_))) co_return Failure::send_failed;
+    ChunkedDecoder decoder;
+    for (;;) {
+      Gather gather;
+      ChunkLines lines;
+      std::size_t consumed = 0;
+      bool done = false;
+      while (consumed < in_.size() && !lines.full()) {
+        ChunkedDecoder::Step step = decoder.decode(in_.view().substr(consumed));
+        if (step.error) co_return Failure::client_body_invalid;
+        consumed += step.consumed;
+        if (!step.data.empty()) {
+          std::string_view line = lines.add(step.data.size());
+          gather.push_back(net::buffer(line.data(), line.size()));
+          gather.push_back(net::buffer(step.data.data(), step.data.size()));
+          gather.push_back(net::buffer(kCrlf.data(), kCrlf.size()));
+        }
+        if (step.done) {
+          gather.push_back(net::buffer(kLastChunk.data(), kLastChunk.size()));
+          done = true;
+          break;
+        }
+        if (step.consumed == 0) break;
+      }
+      if (!gather.empty() && !co_await write_upstream(conn, gather.span()))
+        co_return Failure::send_failed;
+      in_.consume(consumed);
+      if (done) break;
+      set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
+      clear();
+      if (ec || n == 0) co_return Failure::client_lost;
+      received_bytes_ += n;
+    }
+    body_sent = true;
+    co_return Failure::none;
+  }
+
+  net::awaitable<Failure> read_response_head(upstream::UpstreamConnection& conn,
+                                             std::chrono::milliseconds timeout,
+                                             HeadScanner& scanner) {
+    ByteBuffer& buffer = conn.buffer();
+    conn.set(timeout);
+    for (;;) {
+      scanner.reset();
+      for (;;) {
+        if (!buffer.empty()) {
+          HeadScanner::Status status = scanner.scan(buffer.view());
+          if (status == HeadScanner::Status::complete) break;
+          if (status != HeadScanner::Status::incomplete) {
+            conn.clear();
+            co_return Failure::response_invalid;
+          }
+        }
+        auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, true);
+        if (ec || n == 0) {
+          bool timed_out = conn.expired();
+          conn.clear();
+          if (timed_out) co_return Failure::response_timeout;
+          co_return buffer.empty() ? Failure::response_lost : Failure::response_invalid;
+        }
+      }
+      // 1xx interim responses: 100 was answered by albatross already; others (103) pass on.
+      std::string_view head = buffer.view().substr(0, scanner.head_size());
+      bool interim = head.size() > 12 && head.starts_with("HTTP/1.") && head[9] == '1' &&
+                     head.substr(9, 3) != "101";
+      if (!interim) break;
+      if (head.substr(9, 3) != "100") {
+        std::string copy(head);
+        if (!co_await write_client(std::string_view(copy))) {
+          conn.clear();
+          co_return Failure::client_lost;
+        }
+      }
+      buffer.consume(scanner.head_size());
+    }
+    conn.clear();
+    co_return Failure::none;
+  }
+
+  // Response body of known length: head and first bytes in one write, then stream.
+  net::awaitable<bool> relay_length(upstream::UpstreamConnection& conn, std::uint64_t remaining) {
+    ByteBuffer& buffer = conn.buffer();
+    std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
+    std::array<net::const_buffer, 2> head_and_body{net::buffer(downstream_head_),
+                                                   net::buffer(buffer.data(), first)};
+    if (!co_await write_client(head_and_body)) co_return false;
+    buffer.consume(first);
+    remaining -= first;
+    while (remaining > 0) {
+      conn.set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      conn.clear();
+      if (ec || n == 0) co_return false;
+      std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
+      if (!co_await write_client(net::buffer(buffer.data(), take))) co_return false;
+      buffer.consume(take);
+      remaining -= take;
+    }
+    co_return true;  // bytes beyond the body keep the connection out of the pool (release())
+  }
+
+  // Chunked response body, decoded and sent on as it arrives (Server-Sent Events must not
+  // wait), re-encoded for HTTP/1.1 clients or raw until close for HTTP/1.0 ones.
+  net::awaitable<bool> relay_chunked(upstream::UpstreamConnection& conn, bool to_chunked) {
+    ByteBuffer& buffer = conn.buffer();
+    ChunkedDecoder decoder;
+    bool head_written = false;
+    for (;;) {
+      Gather gather;
+      if (!head_written) gather.push_back(net::buffer(downstream_head_));
+      ChunkLines lines;
+      std::size_t consumed = 0;
+      bool done = false;
+      while (consumed < buffer.size() && !lines.full()) {
+        ChunkedDecoder::Step step = decoder.decode(buffer.view().substr(consumed));
+        if (step.error) co_return false;
+        consumed += step.consumed;
+        if (!step.data.empty()) {
+          if (to_chunked) {
+            std::string_view line = lines.add(step.data.size());
+            gather.push_back(net::buffer(line.data(), line.size()));
+          }
+          gather.push_back(net::buffer(step.data.data(), step.data.size()));
+          if (to_chunked) gather.push_back(net::buffer(kCrlf.data(), kCrlf.size()));
+        }
+        if (step.done) {
+          if (to_chunked) gather.push_back(net::buffer(kLastChunk.data(), kLastChunk.size()));
+          done = true;
+          break;
+        }
+        if (step.consumed == 0) break;
+      }
+      if (!gather.empty()) {
+        if (!co_await write_client(gather.span())) co_return false;
+        head_written = true;
+      }
+      buffer.consume(consumed);
+      if (done) co_return true;
+      conn.set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      conn.clear();
+      if (ec || n == 0) co_return false;
+    }
+  }
+
+  // Body delimited by the target closing: re-chunked for HTTP/1.1 clients (whose connection
+  // then survives), raw for HTTP/1.0 ones.
+  net::awaitable<bool> relay_until_close(upstream::UpstreamConnection& conn, bool to_chunked) {
+    ByteBuffer& buffer = conn.buffer();
+    bool head_written = false;
+    for (;;) {
+      Gather gather;
+      if (!head_written) gather.push_back(net::buffer(downstream_head_));
+      ChunkLines lines;
+      if (!buffer.empty()) {
+        if (to_chunked) {
+          std::string_view line = lines.add(buffer.size());
+          gather.push_back(net::buffer(line.data(), line.size()));
+        }
+        gather.push_back(net::buffer(buffer.data(), buffer.size()));
+        if (to_chunked) gather.push_back(net::buffer(kCrlf.data(), kCrlf.size()));
+      }
+      if (!gather.empty()) {
+        if (!co_await write_client(gather.span())) co_return false;
+        head_written = true;
+      }
+      buffer.clear();
+      conn.set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      conn.clear();
+      if (ec == net::error::eof) {
+        if (to_chunked) co_return co_await write_client(kLastChunk);
+        co_return true;
+      }
+      if (ec || n == 0) co_return false;
+    }
+  }
+
+  // After a 101: bytes flow both ways until each side has closed its half; idle_timeout bounds
+  // silence in either direction.
+  net::awaitable<void> tunnel(upstream::UpstreamConnection& conn) {
+    using namespace net::experimental::awaitable_operators;
+    co_await (pump_client_to_target(conn) && pump_target_to_client(conn));
+  }
+
+  net::awaitable<void> pump_client_to_target(upstream::UpstreamConnection& conn) {
+    for (;;) {
+      if (!in_.empty()) {
+        if (!co_await write_upstream(conn, net::buffer(in_.data(), in_.size()))) break;
+        in_.clear();
+      }
+      set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
+      clear();
+      if (ec == net::error::eof) {
+        error_code ignored;
+        conn.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        co_return;
+      }
+      if (ec) break;
+    }
+    // Either side failed: end both directions.
+    error_code ignored;
+    conn.socket().close(ignored);
+    lowest_layer(stream_).cancel(ignored);
+  }
+
+  net::awaitable<void> pump_target_to_client(upstream::UpstreamConnection& conn) {
+    ByteBuffer& buffer = conn.buffer();
+    for (;;) {
+      if (!buffer.empty()) {
+        if (!co_await write_client(net::buffer(buffer.data(), buffer.size()))) break;
+        buffer.clear();
+      }
+      conn.set(ctx().config.idle_timeout);
+      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      conn.clear();
+      if (ec == net::error::eof) {
+        error_code ignored;
+        lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+        co_return;
+      }
+      if (ec) break;
+    }
+    error_code ignored;
+    lowest_layer(stream_).cancel(ignored);
+    conn.socket().close(ignored);
+  }
+
+  net::awaitable<void> close_connection() {
+    clear();
+    ctx().metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
+    ctx().metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
+    error_code ignored;
+    // Half-close first so a response still in flight is not cut by a reset when unread request
+    // bytes remain in the kernel buffer.
+    lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    lowest_layer(stream_).close(ignored);
+    co_return;
+  }
+
+  Stream stream_;
+  WorkerContext& worker_;
+  std::shared_ptr<ListenerSlot> slot_;
+  std::shared_ptr<const ListenerContext> ctx_;
+  metrics::ListenerMetrics connection_metrics_;  // of the listener that accepted the connection
+  std::string client_address_;
+  ByteBuffer in_;
+  HeadScanner scanner_;
+  std::string upstream_head_;
+  std::string downstream_head_;
+  std::uint64_t received_bytes_ = 0;
+  std::uint64_t sent_bytes_ = 0;
+  bool idle_ = false;
+  std::weak_ptr<upstream::UpstreamConnection> upstream_;  // the connection in use, for abort()
+};
+
+}  // namespace
+
+template <typename Stream>
+net::awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
+                                      std::shared_ptr<ListenerSlot> slot, tcp::endpoint peer) {
+  auto session =
+      std::make_unique<DownstreamSession<Stream>>(std::move(stream), worker, std::move(slot), peer);
+  co_await session->run();
+}
+
+template net::awaitable<void> serve_downstream<tcp::socket>(tcp::socket, WorkerContext&,
+                                                            std::shared_ptr<ListenerSlot>,
+                                                            tcp::endpoint);
+
+}  // namespace albatross::http

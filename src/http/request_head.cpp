@@ -1,0 +1,445 @@
+#include <cstring>
+
+#include "albatross/common/ascii.hpp"
+#include "albatross/http/request_head.hpp"
+
+namespace albatross::http {
+namespace {
+
+using ascii::iequals;
+using ascii::is_ows;
+using ascii::trim_ows;
+
+// True when `name`, read the way a lenient parser might read it (letters only, case folded,
+// Unicode look-alikes folded: U+017F long s, U+0131 dotless i, U+212A Kelvin sign), spells
+// `letters`. Catches "Transfer_Encoding", " Content-Length", "Tranſfer-Encoding".
+bool looks_like(std::string_view name, std::string_view letters) {
+  std::size_t matched = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    char folded = 0;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      folded = ascii::to_lower(static_cast<char>(c));
+    } else if (c == 0xC5 && i + 1 < name.size() &&
+               static_cast<unsigned char>(name[i + 1]) == 0xBF) {
+      folded = 's';
+      ++i;
+    } else if (c == 0xC4 && i + 1 < name.size() &&
+               static_cast<unsigned char>(name[i + 1]) == 0xB1) {
+      folded = 'i';
+      ++i;
+    } else if (c == 0xE2 && i + 2 < name.size() &&
+               static_cast<unsigned char>(name[i + 1]) == 0x84 &&
+               static_cast<unsigned char>(name[i + 2]) == 0xAA) {
+      folded = 'k';
+      i += 2;
+    } else {
+      continue;
+    }
+    if (matched >= letters.size() || letters[matched] != folded) return false;
+    ++matched;
+  }
+  return matched == letters.size();
+}
+
+bool has_control(std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// 1*DIGIT without sign, spaces or overflow (values above 2^63-1 are refused).
+bool parse_content_length(std::string_view value, std::uint64_t& out) {
+  if (value.empty() || value.size() > 19) return false;
+  std::uint64_t n = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (n > static_cast<std::uint64_t>(INT64_MAX)) return false;
+  out = n;
+  return true;
+}
+
+bool known_coding(std::string_view coding) {
+  return iequals(coding, "chunked") || iequals(coding, "gzip") || iequals(coding, "deflate") ||
+         iequals(coding, "compress") || iequals(coding, "identity") || iequals(coding, "x-gzip") ||
+         iequals(coding, "x-compress");
+}
+
+// Parameters after a coding: ";" separated, each of visible ASCII or whitespace.
+bool valid_coding_params(std::string_view params) {
+  for (char ch : params) {
+    auto c = static_cast<unsigned char>(ch);
+    if (!(c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  }
+  return true;
+}
+
+class RequestClassifier {
+ public:
+  RequestClassifier(const ParseOptions& options, RequestHead& out) : options_(options), out_(out) {}
+
+  void note(Reason reason) {
+    Tier tier = tier_of(reason);
+    if (tier > out_.tier) {
+      out_.tier = tier;
+      out_.reason = reason;
+    }
+  }
+
+  void parse(std::string_view head) {
+    while (head.starts_with("\r\n"))
+      head.remove_prefix(2);
+    std::size_t eol = head.find("\r\n");
+    if (eol == std::string_view::npos) {
+      note(Reason::bad_uri);
+      return;
+    }
+    parse_start_line(head.substr(0, eol));
+    head.remove_prefix(eol + 2);
+    bool first = true;
+    while (true) {
+      eol = head.find("\r\n");
+      if (eol == 0 || eol == std::string_view::npos) break;
+      parse_field_line(head.substr(0, eol), first);
+      head.remove_prefix(eol + 2);
+      first = false;
+    }
+    finish();
+  }
+
+ private:
+  void parse_start_line(std::string_view line) {
+    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+      // NUL before the first space is in the method, after it in the target.
+      std::size_t sp = line.find(' ');
+      std::size_t nul = line.find('\0');
+      note(sp != std::string_view::npos && nul > sp ? Reason::bad_uri : Reason::bad_method);
+      return;
+    }
+    std::size_t sp = line.find(' ');
+    if (sp == std::string_view::npos) {
+      note(ascii::is_token(line) ? Reason::bad_uri : Reason::bad_method);
+      return;
+    }
+    out_.method = line.substr(0, sp);
+    if (!ascii::is_token(out_.method)) note(Reason::bad_method);
+    std::string_view rest = line.substr(sp + 1);
+    // The version starts at the first " HTTP/": spaces before it belong to the target
+    // (SpaceInUri), anything after it to the version (BadVersion).
+    std::size_t v = rest.find(" HTTP/");
+    std::string_view version;
+    if (v == std::string_view::npos) {
+      out_.target = rest;
+    } else {
+      out_.target = rest.substr(0, v);
+      version = rest.substr(v + 1);
+    }
+    parse_version(version);
+    for (char ch : out_.target) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == ' ') {
+        note(Reason::space_in_uri);
+        out_.target_needs_encoding = true;
+      } else if (c < 0x20 || c == 0x7f) {
+        note(Reason::ambiguous_uri);
+        out_.target_needs_encoding = true;
+      }
+    }
+    out_.is_get = out_.method == "GET";
+    out_.is_head = out_.method == "HEAD";
+    out_.is_trace = out_.method == "TRACE";
+  }
+
+  void parse_version(std::string_view version) {
+    if (version == "HTTP/1.1") {
+      out_.version = 11;
+      return;
+    }
+    if (version == "HTTP/1.0") {
+      out_.version = 10;
+      return;
+    }
+    versionless_ = version.empty() || version == "HTTP/0.9";
+    std::string_view trimmed = trim_ows(version);
+    if (versionless_) {
+      out_.version = 10;
+      note(Reason::non_compliant_version);
+    } else if (trimmed.size() == 8 && trimmed.starts_with("HTTP/") && trimmed[6] == '.' &&
+               trimmed[5] >= '0' && trimmed[5] <= '9' && trimmed[7] >= '0' && trimmed[7] <= '9') {
+      if (trimmed[5] == '1') {
+        out_.version = trimmed[7] == '0' ? 10 : 11;
+        note(Reason::non_compliant_version);
+      } else if (trimmed[5] >= '2') {
+        note(Reason::unsupported_version);
+      } else {
+        out_.version = 10;
+        versionless_ = true;
+        note(Reason::non_compliant_version);
+      }
+    } else {
+      note(Reason::bad_version);
+    }
+  }
+
+  void parse_field_line(std::string_view line, bool first) {
+    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+      note(Reason::bad_header);
+      return;
+    }
+    if (is_ows(line.front()) && !first) {
+      // obs-fold (RFC 9112 §5.2): refused rather than unfolded.
+      note(Reason::obs_fold);
+      return;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      note(Reason::missing_header_colon);
+      return;
+    }
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = trim_ows(line.substr(colon + 1));
+    if (trim_ows(name).empty()) {
+      note(Reason::empty_header);
+      return;
+    }
+    bool token = ascii::is_token(name);
+    FieldId id = token ? identify_field(name) : FieldId::other;
+    if (id == FieldId::other) {
+      bool cl_like = looks_like(name, "contentlength");
+      bool te_like = !cl_like && looks_like(name, "transferencoding");
+      if (cl_like || te_like) {
+        note(Reason::suspicious_header);
+        if (cl_like) {
+          std::uint64_t n = 0;
+          if (parse_content_length(value, n)) add_content_length(n);
+        } else {
+          ascii::for_each_list_element(value, [&](std::string_view item) {
+            if (iequals(trim_ows(item.substr(0, item.find(';'))), "chunked")) ++chunked_count_;
+          });
+        }
+        return;
+      }
+      if (!token) {
+        note(Reason::non_compliant_header);
+        ++out_.invalid_field_names;
+        return;
+      }
+    }
+    Field field{name, value, id};
+    if (has_control(value)) {
+      if (id == FieldId::content_length) {
+        note(Reason::bad_content_length);
+        return;
+      }
+      if (id == FieldId::transfer_encoding) {
+        note(Reason::bad_transfer_encoding);
+        return;
+      }
+      note(Reason::non_compliant_header);
+      field.sanitize_value = true;
+    }
+    if (options_.drop_invalid_header_fields && !alnum_dash(name)) {
+      ++out_.invalid_field_names;
+      return;
+    }
+    switch (id) {
+      case FieldId::content_length: {
+        std::uint64_t n = 0;
+        if (!parse_content_length(value, n)) {
+          note(Reason::bad_content_length);
+          return;
+        }
+        ++content_length_fields_;
+        out_.content_length = n;
+        add_content_length(n);
+        field.drop = true;  // re-emitted by the rewrite from the framing decision
+        break;
+      }
+      case FieldId::transfer_encoding:
+        parse_transfer_encoding(value);
+        field.drop = true;
+        break;
+      case FieldId::host:
+        ++host_fields_;
+        out_.host = value;
+        break;
+      case FieldId::connection:
+        ascii::for_each_list_element(value, [&](std::string_view token_value) {
+          if (iequals(token_value, "close")) {
+            connection_close_ = true;
+          } else if (iequals(token_value, "keep-alive")) {
+            connection_keep_alive_ = true;
+          } else if (iequals(token_value, "upgrade")) {
+            connection_upgrade_ = true;
+          } else {
+            connection_lists_other_ = true;
+          }
+        });
+        field.drop = true;
+        break;
+      case FieldId::expect:
+        if (iequals(value, "100-continue")) {
+          out_.expect_continue = true;
+        } else {
+          out_.expect_unsupported = true;
+        }
+        field.drop = true;
+        break;
+      case FieldId::upgrade:
+        out_.upgrade_protocol = value;
+        field.drop = true;  // re-emitted only when the upgrade is forwarded
+        break;
+      case FieldId::keep_alive:
+      case FieldId::proxy_connection:
+      case FieldId::te:
+      case FieldId::trailer:
+        field.drop = true;  // hop-by-hop (RFC 9110 §7.6.1)
+        break;
+      default:
+        break;
+    }
+    out_.fields.push_back(field);
+  }
+
+  static bool alnum_dash(std::string_view name) {
+    for (char c : name) {
+      bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  void add_content_length(std::uint64_t n) {
+    if (content_length_seen_ > 0 && n != first_content_length_) {
+      content_length_conflict_ = true;
+    }
+    if (content_length_seen_ == 0) first_content_length_ = n;
+    ++content_length_seen_;
+  }
+
+  void parse_transfer_encoding(std::string_view value) {
+    transfer_encoding_ = true;
+    bool valid = true;
+    ascii::for_each_list_element(value, [&](std::string_view item) {
+      std::size_t semi = item.find(';');
+      std::string_view coding = trim_ows(item.substr(0, semi));
+      if (!ascii::is_token(coding) || !known_coding(coding) ||
+          (semi != std::string_view::npos && !valid_coding_params(item.substr(semi + 1)))) {
+        valid = false;
+        return;
+      }
+      if (iequals(coding, "chunked")) {
+        ++chunked_count_;
+        final_chunked_ = true;
+      } else {
+        final_chunked_ = false;
+        if (!iequals(coding, "identity")) other_codings_ = true;
+      }
+    });
+    if (!valid) note(Reason::bad_transfer_encoding);
+  }
+
+  void finish() {
+    if (content_length_conflict_) note(Reason::multiple_content_length);
+    if (chunked_count_ > 1) note(Reason::multiple_transfer_encoding_chunked);
+    if (content_length_seen_ > 1 && !content_length_conflict_)
+      note(Reason::duplicate_content_length);
+    bool has_cl = content_length_fields_ > 0;
+    if (transfer_encoding_ && has_cl) note(Reason::both_te_cl_present);
+    if (transfer_encoding_ && (out_.version == 10 || versionless_)) {
+      note(Reason::undefined_transfer_encoding_semantics);
+    }
+    if (has_cl && versionless_) note(Reason::undefined_content_length_semantics);
+    if (out_.is_get || out_.is_head) {
+      if (transfer_encoding_) note(Reason::undefined_transfer_encoding_semantics);
+      if (has_cl) {
+        note(out_.content_length == 0 ? Reason::get_head_zero_content_length
+                                      : Reason::undefined_content_length_semantics);
+      }
+    }
+    if (host_fields_ > 1) note(Reason::multiple_host);
+    if (host_fields_ == 0 && out_.version == 11) note(Reason::missing_host);
+
+    // Framing (RFC 9112 §6.3): chunked wins over Content-Length; a coding list that does not end
+    // in chunked leaves the length undeterminable.
+    if (transfer_encoding_ && (chunked_count_ > 0 || other_codings_)) {
+      if (!final_chunked_) {
+        note(Reason::unsupported_transfer_encoding);
+      } else {
+        out_.body = BodyKind::chunked;
+        out_.other_codings = other_codings_;
+      }
+    } else if (has_cl) {
+      out_.body = BodyKind::content_length;
+    }
+    if (out_.body != BodyKind::content_length) out_.content_length = 0;
+
+    out_.keep_alive =
+        out_.version == 11 ? !connection_close_ : (connection_keep_alive_ && !connection_close_);
+    out_.upgrade = connection_upgrade_ && !out_.upgrade_protocol.empty() && out_.version == 11 &&
+                   !iequals(out_.upgrade_protocol, "h2c");
+    if (connection_lists_other_) drop_connection_listed();
+  }
+
+  // Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+  void drop_connection_listed() {
+    for (const Field& c : out_.fields) {
+      if (c.id != FieldId::connection) continue;
+      ascii::for_each_list_element(c.value, [&](std::string_view listed) {
+        for (Field& f : out_.fields) {
+          if (f.id == FieldId::other && iequals(f.name, listed)) f.drop = true;
+        }
+      });
+    }
+  }
+
+  const ParseOptions& options_;
+  RequestHead& out_;
+  bool versionless_ = false;
+  int content_length_fields_ = 0;
+  int content_length_seen_ = 0;
+  std::uint64_t first_content_length_ = 0;
+  bool content_length_conflict_ = false;
+  bool transfer_encoding_ = false;
+  int chunked_count_ = 0;
+  bool final_chunked_ = false;
+  bool other_codings_ = false;
+  int host_fields_ = 0;
+  bool connection_close_ = false;
+  bool connection_keep_alive_ = false;
+  bool connection_upgrade_ = false;
+  bool connection_lists_other_ = false;
+};
+
+}  // namespace
+
+int RequestHead::error_status() const {
+  switch (reason) {
+    case Reason::unsupported_transfer_encoding:
+      return 501;
+    case Reason::unsupported_version:
+      return 505;
+    default:
+      return 400;
+  }
+}
+
+bool RequestHead::idempotent() const {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+         method == "DELETE" || method == "TRACE";
+}
+
+void parse_request_head(std::string_view head, const ParseOptions& options, RequestHead& out) {
+  auto fields = std::move(out.fields);
+  fields.clear();
+  out = RequestHead{};
+  out.fields = std::move(fields);
+  RequestClassifier(options, out).parse(head);
+}
+
+}  // namespace albatross::http

@@ -1,0 +1,69 @@
+#include "albatross/http/worker_context.hpp"
+
+#include <random>
+
+namespace albatross::http {
+
+WorkerContext::WorkerContext(boost::asio::any_io_executor ex, unsigned worker_index)
+    : executor(ex), index(worker_index), wheel(ex) {
+  std::random_device device;
+  rng_[0] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ 0x9E3779B97F4A7C15ULL;
+  rng_[1] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ worker_index;
+  request_scratch.fields.reserve(128);
+  response_scratch.fields.reserve(128);
+}
+
+WorkerContext::~WorkerContext() = default;
+
+void WorkerContext::add_session(SessionHook& session) {
+  session.prev_ = nullptr;
+  session.next_ = sessions_;
+  if (sessions_) sessions_->prev_ = &session;
+  sessions_ = &session;
+  ++session_count_;
+}
+
+void WorkerContext::remove_session(SessionHook& session) {
+  if (session.prev_) {
+    session.prev_->next_ = session.next_;
+  } else if (sessions_ == &session) {
+    sessions_ = session.next_;
+  }
+  if (session.next_) session.next_->prev_ = session.prev_;
+  session.prev_ = session.next_ = nullptr;
+  --session_count_;
+  if (draining && session_count_ == 0 && on_empty) on_empty();
+}
+
+void WorkerContext::drain() {
+  draining = true;
+  for (SessionHook* s = sessions_; s != nullptr;) {
+    SessionHook* next = s->next_;  // drain() may not remove itself synchronously, but be safe
+    s->drain();
+    s = next;
+  }
+  pool.close_all();
+}
+
+void WorkerContext::abort_all() {
+  for (SessionHook* s = sessions_; s != nullptr; s = s->next_)
+    s->abort();
+  pool.close_all();
+}
+
+void WorkerContext::next_request_id(char (&out)[32]) {
+  // xorshift128+: fast and unpredictable enough for correlation ids (not a secret).
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t s1 = rng_[0];
+    const std::uint64_t s0 = rng_[1];
+    rng_[0] = s0;
+    s1 ^= s1 << 23;
+    rng_[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+    std::uint64_t v = rng_[1] + s0;
+    for (int i = 0; i < 16; ++i)
+      out[half * 16 + i] = kHex[(v >> (i * 4)) & 0xf];
+  }
+}
+
+}  // namespace albatross::http

@@ -1,0 +1,119 @@
+#include "albatross/metrics/catalog.hpp"
+
+namespace albatross::metrics {
+namespace {
+
+// 1 ms .. 120 s: the span between a cached page and gunicorn's 120 s worker timeout.
+constexpr double kResponseTimeBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                           0.5,   1,      2.5,   5,    10,    30,   60,  120};
+
+constexpr const char* kClassNames[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+}  // namespace
+
+std::size_t generated_code_index(int status) {
+  for (std::size_t i = 0; i < kGeneratedCodes.size(); ++i) {
+    if (kGeneratedCodes[i] == status) return i;
+  }
+  return 0;
+}
+
+std::size_t code_class_index(int status) {
+  int c = status / 100;
+  if (c < 1) c = 1;
+  if (c > 5) c = 5;
+  return static_cast<std::size_t>(c - 1);
+}
+
+std::string_view code_class(int status) {
+  return kClassNames[code_class_index(status)];
+}
+
+Catalog::Catalog(Registry& r)
+    : registry(r),
+      downstream_connections(r.counter("albatross_downstream_connections_total",
+                                       "Client connections accepted.", {"listener"})),
+      downstream_connections_active(r.gauge("albatross_downstream_connections_active",
+                                            "Client connections open now.", {"listener"})),
+      downstream_connections_rejected(r.counter(
+          "albatross_downstream_connections_rejected_total",
+          "Client connections refused because global.max_connections was reached.", {"listener"})),
+      downstream_received_bytes(r.counter("albatross_downstream_received_bytes_total",
+                                          "Bytes received from clients, headers included.",
+                                          {"listener"})),
+      downstream_sent_bytes(r.counter("albatross_downstream_sent_bytes_total",
+                                      "Bytes sent to clients, headers included.", {"listener"})),
+      generated_responses(r.counter("albatross_generated_responses_total",
+                                    "Responses albatross generated itself, by status code.",
+                                    {"listener", "code"})),
+      requests(r.counter(
+          "albatross_requests_total",
+          "Requests routed to a target group (a target was chosen or none was available).",
+          {"listener", "target_group"})),
+      responses(r.counter("albatross_responses_total",
+                          "Responses sent to clients by code class; source is target or albatross.",
+                          {"listener", "target_group", "source", "code_class"})),
+      target_response_time(r.histogram(
+          "albatross_target_response_time_seconds",
+          "Time from sending the request to a target until its response header arrived.",
+          {"target_group"}, kResponseTimeBuckets)),
+      non_sticky_requests(r.counter("albatross_non_sticky_requests_total",
+                                    "Requests that could not follow a sticky cookie, by reason.",
+                                    {"target_group", "reason"})),
+      fail_open_requests(r.counter("albatross_fail_open_requests_total",
+                                   "Requests routed to all targets because none was healthy.",
+                                   {"target_group"})),
+      retries(r.counter("albatross_retries_total",
+                        "Requests sent again: connect failures, or a reused connection lost before "
+                        "any response byte.",
+                        {"target_group", "reason"})),
+      target_requests(r.counter("albatross_target_requests_total", "Requests sent to each target.",
+                                {"target_group", "target"})),
+      target_connection_errors(r.counter("albatross_target_connection_errors_total",
+                                         "Connections to a target that could not be established.",
+                                         {"target_group", "target"})),
+      upstream_connections(r.counter("albatross_upstream_connections_total",
+                                     "Connections opened to each target.",
+                                     {"target_group", "target"})),
+      upstream_connections_active(
+          r.gauge("albatross_upstream_connections_active",
+                  "Connections open to each target now, pooled ones included.",
+                  {"target_group", "target"})) {}
+
+void ListenerMetrics::resolve(Catalog& c, const std::string& listener) {
+  connections = &c.downstream_connections.add({listener});
+  connections_active = &c.downstream_connections_active.add({listener});
+  connections_rejected = &c.downstream_connections_rejected.add({listener});
+  received_bytes = &c.downstream_received_bytes.add({listener});
+  sent_bytes = &c.downstream_sent_bytes.add({listener});
+  for (std::size_t i = 0; i < kGeneratedCodes.size(); ++i) {
+    generated[i] = &c.generated_responses.add({listener, std::to_string(kGeneratedCodes[i])});
+  }
+}
+
+void RouteMetrics::resolve(Catalog& c, const std::string& listener, const std::string& group) {
+  requests = &c.requests.add({listener, group});
+  for (std::size_t i = 0; i < 5; ++i) {
+    target_responses[i] = &c.responses.add({listener, group, "target", kClassNames[i]});
+    generated_responses[i] = &c.responses.add({listener, group, "albatross", kClassNames[i]});
+  }
+}
+
+void TargetGroupMetrics::resolve(Catalog& c, const std::string& group) {
+  response_time = &c.target_response_time.add({group});
+  fail_open = &c.fail_open_requests.add({group});
+  retry_connect = &c.retries.add({group, "connect_failure"});
+  retry_reused_connection = &c.retries.add({group, "reused_connection_lost"});
+  const char* reasons[] = {"none", "invalid", "expired", "target_unavailable"};
+  for (std::size_t i = 0; i < 4; ++i)
+    non_sticky[i] = &c.non_sticky_requests.add({group, reasons[i]});
+}
+
+void TargetMetrics::resolve(Catalog& c, const std::string& group, const std::string& target) {
+  requests = &c.target_requests.add({group, target});
+  connection_errors = &c.target_connection_errors.add({group, target});
+  connections = &c.upstream_connections.add({group, target});
+  connections_active = &c.upstream_connections_active.add({group, target});
+}
+
+}  // namespace albatross::metrics

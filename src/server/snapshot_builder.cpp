@@ -1,0 +1,138 @@
+#include "albatross/server/snapshot_builder.hpp"
+
+#include <openssl/evp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "albatross/common/str_cat.hpp"
+#include "albatross/config/parser.hpp"
+#include "albatross/config/validator.hpp"
+
+namespace albatross::server {
+namespace {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+// The first 8 bytes of SHA-256(text): a stable id for cookies, the same in every process.
+std::uint64_t stable_id(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  std::uint64_t id = 0;
+  for (int i = 0; i < 8; ++i)
+    id = (id << 8) | digest[i];
+  return id;
+}
+
+}  // namespace
+
+config::Config load_config(const std::string& path, config::ConfigErrors& errors,
+                           std::string* file_hash) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.push_back(
+        config::ConfigError{path, {}, "", str_cat("cannot read file: ", std::strerror(errno))});
+    return {};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    errors.push_back(config::ConfigError{path, {}, "", "cannot read file"});
+    return {};
+  }
+  std::string content = text.str();
+  if (file_hash) *file_hash = sha256_hex(content);
+  std::size_t before = errors.size();
+  config::Config config = config::parse(content, path, errors);
+  // Cross-checks on a config that did not even parse would only repeat the same problems.
+  if (errors.size() == before || !config.listeners.empty()) config::validate(config, errors);
+  return config;
+}
+
+std::shared_ptr<const Snapshot> build_snapshot(
+    config::Config config, std::string file_hash, upstream::StateTable& states,
+    metrics::Catalog& catalog, config::ConfigErrors& errors,
+    const std::map<std::string, std::uint16_t>* bound_ports) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->config_hash = std::move(file_hash);
+  snapshot->loaded_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  std::size_t errors_before = errors.size();
+
+  boost::asio::io_context resolver_context;
+  boost::asio::ip::tcp::resolver resolver(resolver_context);
+  for (std::size_t g = 0; g < config.target_groups.size(); ++g) {
+    const config::TargetGroupConfig& group_config = config.target_groups[g];
+    std::vector<upstream::Target> targets;
+    for (std::size_t t = 0; t < group_config.targets.size(); ++t) {
+      const HostPort& address = group_config.targets[t];
+      upstream::Target target;
+      target.address = address;
+      target.authority = address.to_string();
+      target.id = str_cat(group_config.name, '/', target.authority);
+      target.sticky_id = stable_id(target.authority);
+      boost::system::error_code ec;
+      auto results = resolver.resolve(address.host, std::to_string(address.port),
+                                      boost::asio::ip::resolver_base::numeric_service, ec);
+      if (ec || results.empty()) {
+        std::string path = str_cat("target_group[", g, "].targets[", t, ']');
+        errors.push_back(config::ConfigError{config.file, config.location_of(path), path,
+                                             str_cat("cannot resolve host \"", address.host,
+                                                     "\": ", ec ? ec.message() : "no addresses")});
+        continue;
+      }
+      for (const auto& entry : results)
+        target.endpoints.push_back(entry.endpoint());
+      target.state = states.target(target.id, group_config.health_check.enabled);
+      target.metrics.resolve(catalog, group_config.name, target.authority);
+      snapshot->target_ids[target.id] = true;
+      targets.push_back(std::move(target));
+    }
+    metrics::TargetGroupMetrics group_metrics;
+    group_metrics.resolve(catalog, group_config.name);
+    snapshot->groups.emplace_back(group_config, std::move(targets), states.group(group_config.name),
+                                  group_metrics);
+  }
+  if (errors.size() != errors_before) return nullptr;
+
+  for (const config::ListenerConfig& listener_config : config.listeners) {
+    http::ListenerContext& ctx = snapshot->listeners.emplace_back();
+    ctx.name = listener_config.name;
+    ctx.config = listener_config;
+    std::uint16_t port = listener_config.bind.port;
+    if (bound_ports) {
+      if (auto it = bound_ports->find(listener_config.bind.to_string()); it != bound_ports->end()) {
+        port = it->second;
+      }
+    }
+    ctx.port_text = std::to_string(port);
+    ctx.scheme = "http";
+    ctx.settings = &snapshot->settings;
+    ctx.metrics.resolve(catalog, listener_config.name);
+    const upstream::TargetGroup* group = snapshot->find_group(listener_config.target_group);
+    http::Route& route = ctx.routes.emplace_back();
+    route.group = group;
+    route.metrics.resolve(catalog, listener_config.name, group->name());
+    ctx.default_route = 0;
+  }
+  snapshot->config = std::move(config);
+  return snapshot;
+}
+
+}  // namespace albatross::server

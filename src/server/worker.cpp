@@ -1,0 +1,155 @@
+#include "albatross/server/worker.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "albatross/common/log.hpp"
+#include "albatross/http/downstream_session.hpp"
+#include "albatross/metrics/sharded.hpp"
+
+namespace albatross::server {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+struct Worker::Acceptor {
+  explicit Acceptor(net::io_context& io) : acceptor(io), backoff(io) {}
+  tcp::acceptor acceptor;
+  net::steady_timer backoff;
+  std::shared_ptr<http::ListenerSlot> slot = std::make_shared<http::ListenerSlot>();
+};
+
+namespace {
+
+// `owner` keeps the acceptor, timer and slot alive for as long as the loop runs.
+net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acceptor,
+                                 net::steady_timer& backoff,
+                                 std::shared_ptr<http::ListenerSlot> slot,
+                                 http::WorkerContext& context) {
+  constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    if (ec) {
+      if (!acceptor.is_open() || ec == net::error::operation_aborted) co_return;
+      if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+          ec == net::error::no_memory) {
+        // Out of descriptors: back off briefly instead of spinning on the same error.
+        log::warn("accept on listener ", slot->current->name, " failed: ", ec.message(),
+                  "; pausing accepts for 100ms");
+        backoff.expires_after(std::chrono::milliseconds(100));
+        co_await backoff.async_wait(use_nothrow);
+      }
+      continue;
+    }
+    boost::system::error_code peer_ec;
+    tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // reset before we got to it
+    net::co_spawn(acceptor.get_executor(),
+                  http::serve_downstream(std::move(socket), context, slot, peer), net::detached);
+  }
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index) : index_(index), io_(1), work_(net::make_work_guard(io_)) {
+  context_.emplace(io_.get_executor(), index_);
+}
+
+Worker::~Worker() {
+  stop();
+  // Sessions are gone once the loop ran dry; the context (with its timer) must go before io_.
+  acceptors_.clear();
+  context_.reset();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    metrics::set_thread_shard(index_ + 1);
+    io_.run();
+  });
+}
+
+void Worker::apply(std::vector<ListenerAssignment> listeners) {
+  net::post(io_, [this, listeners = std::move(listeners)]() mutable { apply_here(listeners); });
+}
+
+void Worker::apply_here(std::vector<ListenerAssignment>& listeners) {
+  std::map<std::string, std::shared_ptr<Acceptor>> next;
+  for (ListenerAssignment& assignment : listeners) {
+    auto it = acceptors_.find(assignment.key);
+    if (it != acceptors_.end()) {
+      if (assignment.fd >= 0) ::close(assignment.fd);  // already accepting on this address
+      it->second->slot->current = assignment.context;
+      next[assignment.key] = std::move(it->second);
+      acceptors_.erase(it);
+      continue;
+    }
+    auto acceptor = std::make_shared<Acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->acceptor.assign(assignment.ipv6 ? tcp::v6() : tcp::v4(), assignment.fd, ec);
+    if (ec) {
+      log::error("worker ", index_, ": cannot accept on ", assignment.key, ": ", ec.message());
+      ::close(assignment.fd);
+      continue;
+    }
+    acceptor->slot->current = assignment.context;
+    net::co_spawn(
+        io_,
+        accept_loop(acceptor, acceptor->acceptor, acceptor->backoff, acceptor->slot, *context_),
+        net::detached);
+    next[assignment.key] = std::move(acceptor);
+  }
+  // Listeners the new snapshot dropped stop accepting; their open connections carry on.
+  for (auto& [key, acceptor] : acceptors_) {
+    boost::system::error_code ignored;
+    acceptor->acceptor.close(ignored);
+    acceptor->backoff.cancel();
+  }
+  acceptors_ = std::move(next);
+}
+
+void Worker::shutdown(std::function<void()> on_drained) {
+  net::post(io_, [this, on_drained = std::move(on_drained)]() mutable {
+    on_drained_ = std::move(on_drained);
+    for (auto& [key, acceptor] : acceptors_) {
+      boost::system::error_code ignored;
+      acceptor->acceptor.close(ignored);
+      acceptor->backoff.cancel();
+    }
+    acceptors_.clear();
+    context_->on_empty = [this] { check_drained(); };
+    context_->drain();
+    check_drained();
+  });
+}
+
+void Worker::check_drained() {
+  if (on_drained_ && context_->session_count() == 0) {
+    auto callback = std::move(on_drained_);
+    on_drained_ = nullptr;
+    callback();
+  }
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  // Close everything and let the loop run dry, so every coroutine finishes on this thread.
+  net::post(io_, [this] {
+    for (auto& [key, acceptor] : acceptors_) {
+      boost::system::error_code ignored;
+      acceptor->acceptor.close(ignored);
+      acceptor->backoff.cancel();
+    }
+    context_->abort_all();
+    work_.reset();
+  });
+  thread_.join();
+}
+
+}  // namespace albatross::server

@@ -1,0 +1,52 @@
+#include "albatross/upstream/state_table.hpp"
+
+namespace albatross::upstream {
+
+std::shared_ptr<TargetState> StateTable::target(const std::string& id, bool health_checks_enabled) {
+  auto& slot = targets_[id];
+  if (!slot) {
+    if (auto it = removed_.find(id); it != removed_.end()) {
+      slot = std::move(it->second);
+      removed_.erase(it);
+      slot->stop_drain();
+    }
+  }
+  if (!slot) {
+    slot = std::make_shared<TargetState>(id, health_checks_enabled);
+  } else if (!health_checks_enabled && slot->health() != TargetHealth::unavailable) {
+    slot->set_health(TargetHealth::unavailable, HealthReason::health_check_disabled);
+  } else if (health_checks_enabled && slot->health() == TargetHealth::unavailable) {
+    // Checks were just enabled: start over as a new target would.
+    slot->set_health(TargetHealth::initial, HealthReason::initial_health_checking);
+  }
+  return slot;
+}
+
+std::shared_ptr<GroupState> StateTable::group(const std::string& name) {
+  auto& slot = groups_[name];
+  if (!slot) slot = std::make_shared<GroupState>();
+  return slot;
+}
+
+std::vector<std::shared_ptr<TargetState>> StateTable::retain_only(
+    const std::map<std::string, bool>& live_ids) {
+  std::vector<std::shared_ptr<TargetState>> removed;
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    if (live_ids.contains(it->first)) {
+      ++it;
+    } else {
+      removed.push_back(it->second);
+      removed_[it->first] = std::move(it->second);
+      it = targets_.erase(it);
+    }
+  }
+  return removed;
+}
+
+void StateTable::rollback(const std::map<std::string, bool>& live_ids) {
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    it = live_ids.contains(it->first) ? std::next(it) : targets_.erase(it);
+  }
+}
+
+}  // namespace albatross::upstream
