@@ -241,7 +241,19 @@ void parse_global(TableReader& r, GlobalConfig& g) {
       }
     }
   }
+  r.string("admin_token_file", g.admin_token_file);
   r.string("sticky_key_file", g.sticky_key_file);
+  if (r.string("access_log", g.access_log) && g.access_log.empty()) {
+    r.errors().push_back(ConfigError{
+        r.config().file, r.config().location_of(r.key_path("access_log")), r.key_path("access_log"),
+        "must be \"off\", \"stderr\", \"stdout\" or a file path"});
+  }
+  r.choice("access_log_format", g.access_log_format, {"alb", "json"});
+  r.choice("desync_mitigation_mode", g.desync_mitigation_mode,
+           {"monitor", "defensive", "strictest"});
+  r.boolean("drop_invalid_header_fields", g.drop_invalid_header_fields);
+  r.integer("max_connections", g.max_connections, 1, 10'000'000);
+  r.integer("max_header_count", g.max_header_count, 8, 1000);
   r.finish();
 }
 

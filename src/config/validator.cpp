@@ -19,6 +19,10 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 class Validator {
  public:
   Validator(const Config& config, ConfigErrors& errors) : config_(config), errors_(errors) {}
@@ -29,6 +33,12 @@ class Validator {
   }
 
   void run() {
+    const GlobalConfig& g = config_.global;
+    if (g.admin && g.admin_token_file.empty() && !is_loopback(g.admin->host)) {
+      error("global.admin",
+            "a non-loopback admin address requires global.admin_token_file (the endpoint can "
+            "drain targets and reload)");
+    }
     if (config_.listeners.empty()) {
       error("listener", "at least one [[listener]] is required");
     }

@@ -4,8 +4,12 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <ctime>
 #include <thread>
 
+#include <prometheus/family.h>
+
+#include "albatross/common/json_writer.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/version.hpp"
 #include "albatross/server/snapshot_builder.hpp"
@@ -14,10 +18,39 @@ namespace albatross::server {
 
 namespace net = boost::asio;
 
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso8601(std::int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+std::string_view algorithm_name(config::Algorithm a) {
+  return a == config::Algorithm::round_robin ? "round_robin" : "least_outstanding_requests";
+}
+
+}  // namespace
+
 Server::Server(std::string config_path)
-    : config_path_(std::move(config_path)), signals_(control_), shutdown_timer_(control_) {}
+    : config_path_(std::move(config_path)),
+      signals_(control_),
+      shutdown_timer_(control_),
+      housekeeping_timer_(control_) {}
 
 Server::~Server() {
+  if (admin_) admin_->stop();
   for (auto& worker : workers_)
     worker->stop();
   workers_.clear();
@@ -46,18 +79,67 @@ bool Server::start() {
                                        : std::max(1u, std::thread::hardware_concurrency());
   registry_ = std::make_unique<metrics::Registry>(threads_ + 1);
   catalog_ = std::make_unique<metrics::Catalog>(*registry_);
+  auto& control = registry_->control();
+  prometheus::BuildGauge()
+      .Name("albatross_build_info")
+      .Help("Build information; the value is always 1.")
+      .Register(control)
+      .Add({{"version", kVersion}})
+      .Set(1);
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("albatross_config_reloads_total")
+                      .Help("Configuration reloads by result.")
+                      .Register(control);
+  reloads_success_ = &reloads.Add({{"result", "success"}});
+  reloads_failure_ = &reloads.Add({{"result", "failure"}});
+  last_reload_success_time_ = &prometheus::BuildGauge()
+                                   .Name("albatross_config_last_reload_success_timestamp_seconds")
+                                   .Help("Unix time of the last configuration load that succeeded.")
+                                   .Register(control)
+                                   .Add({});
+  last_reload_failed_ = &prometheus::BuildGauge()
+                             .Name("albatross_config_last_reload_failed")
+                             .Help(
+                                 "1 when the last reload attempt failed (the previous "
+                                 "configuration is still serving).")
+                             .Register(control)
+                             .Add({});
 
   std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  if (!bind_listeners(config, added)) return false;
+  std::string bind_error;
+  if (!bind_listeners(config, added, bind_error)) {
+    log::error("not starting: ", bind_error);
+    return false;
+  }
   std::map<std::string, std::uint16_t> ports;
   for (auto& [key, set] : added)
     ports[key] = set->port();
+  std::optional<HostPort> admin_address = config.global.admin;
+  std::string token_file = config.global.admin_token_file;
   auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, &ports);
   if (!snapshot) {
     for (const auto& e : errors)
       log::error(e.to_string());
     log::error("not starting: the configuration has ", errors.size(), " error(s)");
     return false;
+  }
+  std::optional<std::string> token;
+  if (!token_file.empty()) {
+    std::string error;
+    token = admin::load_token_file(token_file, error);
+    if (!token) {
+      log::error("not starting: ", error);
+      return false;
+    }
+  }
+  if (admin_address) {
+    admin_ = std::make_unique<admin::AdminServer>(control_, *this);
+    std::string error;
+    if (!admin_->start(*admin_address, token, error)) {
+      log::error("not starting: ", error);
+      return false;
+    }
+    log::info("admin endpoint listening on ", admin_->bound_address());
   }
   sockets_ = std::move(added);
 
@@ -66,30 +148,34 @@ bool Server::start() {
     workers_.back()->start();
   }
   publish(snapshot);
-  for (const http::ListenerContext& listener : snapshot->listeners) {
-    const HostPort& bind = listener.config.bind;
-    log::info(
-        "listener ", listener.name, " listening on ",
-        HostPort{bind.host, static_cast<std::uint16_t>(std::stoi(listener.port_text))}.to_string());
+  record_reload(true, {});
+  for (const http::ListenerContext& listener : snapshot_->listeners) {
+    HostPort bound{listener.config.bind.host,
+                   static_cast<std::uint16_t>(std::stoi(listener.port_text))};
+    log::info("listener ", listener.name, " listening on ", bound.to_string());
   }
   log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
-            snapshot->groups.size(), " target group(s)");
+            snapshot_->groups.size(), " target group(s)");
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
   signals_.add(SIGHUP);
   wait_signals();
+  housekeeping();
+  systemd_.ready();
+  systemd_.status("serving");
   return true;
 }
 
 bool Server::bind_listeners(const config::Config& config,
-                            std::map<std::string, std::unique_ptr<ListenSocketSet>>& added) {
+                            std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
+                            std::string& error) {
   for (const config::ListenerConfig& listener : config.listeners) {
     std::string key = listener.bind.to_string();
     if (sockets_.contains(key) || added.contains(key)) continue;
-    std::string error;
-    auto set = ListenSocketSet::bind(listener.bind, threads_, error);
+    std::string bind_error;
+    auto set = ListenSocketSet::bind(listener.bind, threads_, bind_error);
     if (!set) {
-      log::error("listener ", listener.name, ": ", error);
+      error = str_cat("listener ", listener.name, ": ", bind_error);
       added.clear();
       return false;
     }
@@ -116,26 +202,46 @@ void Server::publish(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
 }
 
-void Server::reload() {
+admin::ActionResult Server::reload() {
+  if (shutting_down_) return {503, "shutting down"};
   log::info("reloading configuration from ", config_path_);
+  systemd_.reloading();
   config::ConfigErrors errors;
   std::string hash;
   config::Config config = load_config(config_path_, errors, &hash);
-  auto fail = [&] {
-    for (const auto& e : errors)
-      log::error(e.to_string());
-    log::error("reload failed: the configuration has ", errors.size(),
+  auto fail = [&](std::vector<std::string> messages) -> admin::ActionResult {
+    for (const auto& m : messages)
+      log::error(m);
+    log::error("reload failed: ", messages.size(),
                " error(s); the running configuration stays in service");
+    std::string summary = messages.empty() ? "reload failed" : messages.front();
+    record_reload(false, std::move(messages));
+    systemd_.ready();
+    systemd_.status("serving (last reload failed)");
+    return {500, str_cat("reload failed: ", summary)};
   };
-  if (!errors.empty()) return fail();
+  auto to_strings = [](const config::ConfigErrors& list) {
+    std::vector<std::string> out;
+    for (const auto& e : list)
+      out.push_back(e.to_string());
+    return out;
+  };
+  if (!errors.empty()) return fail(to_strings(errors));
   if (config.global.threads != snapshot_->config.global.threads) {
     log::warn("global.threads changed: takes effect at the next restart");
   }
-  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  if (!bind_listeners(config, added)) {
-    log::error("reload failed; the running configuration stays in service");
-    return;
+  std::optional<std::string> token;
+  if (!config.global.admin_token_file.empty()) {
+    std::string error;
+    token = admin::load_token_file(config.global.admin_token_file, error);
+    if (!token) return fail({error});
   }
+  if (config.global.admin != snapshot_->config.global.admin) {
+    log::warn("global.admin changed: takes effect at the next restart");
+  }
+  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
+  std::string bind_error;
+  if (!bind_listeners(config, added, bind_error)) return fail({bind_error});
   std::map<std::string, std::uint16_t> ports;
   for (auto& [key, set] : sockets_)
     ports[key] = set->port();
@@ -144,27 +250,218 @@ void Server::reload() {
   auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, &ports);
   if (!snapshot) {
     states_.rollback(snapshot_->target_ids);
-    return fail();
+    return fail(to_strings(errors));
   }
   for (auto& [key, set] : added)
     sockets_[key] = std::move(set);
+  std::shared_ptr<const Snapshot> previous = snapshot_;
   publish(snapshot);
-  // Sockets no listener uses any more: workers close their duplicates on apply.
+  // Sockets no listener uses any more: workers closed their duplicates on apply.
   std::map<std::string, bool> used;
   for (const auto& l : snapshot_->listeners)
     used[l.config.bind.to_string()] = true;
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     it = used.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }
-  states_.retain_only(snapshot_->target_ids);
+  drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
+  if (admin_) admin_->set_token(token);
+  record_reload(true, {});
   log::info("configuration reloaded (", snapshot_->config_hash.substr(0, 12), ")");
+  systemd_.ready();
+  systemd_.status("serving");
+  return {200, "configuration reloaded"};
+}
+
+void Server::record_reload(bool success, std::vector<std::string> errors) {
+  last_reload_ = ReloadRecord{success, unix_ms_now(), std::move(errors)};
+  if (success) {
+    reloads_success_->Increment();
+    last_reload_success_time_->Set(static_cast<double>(last_reload_.unix_ms) / 1000.0);
+    last_reload_failed_->Set(0);
+  } else {
+    reloads_failure_->Increment();
+    last_reload_failed_->Set(1);
+  }
+}
+
+void Server::drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
+                           const Snapshot& previous) {
+  for (const auto& state : removed) {
+    Duration delay = std::chrono::seconds(300);
+    const std::string& id = state->id();
+    if (const auto* group = previous.find_group(std::string_view(id).substr(0, id.find('/')))) {
+      delay = group->config().deregistration_delay;
+    }
+    log::info("target ", id, " removed from the configuration: draining for ",
+              format_duration(delay));
+    if (delay.count() == 0) {
+      states_.forget(id);
+    } else {
+      state->start_drain(unix_ms_now() + delay.count());
+    }
+    close_pooled(state);
+  }
+}
+
+void Server::close_pooled(const std::shared_ptr<upstream::TargetState>& state) {
+  for (auto& worker : workers_) {
+    worker->post([state](http::WorkerContext& context) { context.pool.close_for(state.get()); });
+  }
+}
+
+void Server::housekeeping() {
+  // Removed targets whose deregistration delay has passed are forgotten.
+  std::int64_t now = unix_ms_now();
+  std::vector<std::string> expired;
+  for (const auto& [id, state] : states_.removed()) {
+    if (state->drain_deadline_unix_ms() <= now) expired.push_back(id);
+  }
+  for (const auto& id : expired) {
+    log::info("target ", id, " deregistered");
+    states_.forget(id);
+  }
+  housekeeping_timer_.expires_after(std::chrono::seconds(1));
+  housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) housekeeping();
+  });
+}
+
+const upstream::Target* Server::find_target(std::string_view group, std::string_view target) const {
+  const upstream::TargetGroup* g = snapshot_->find_group(group);
+  if (!g) return nullptr;
+  for (const upstream::Target& t : g->targets()) {
+    if (t.authority == target) return &t;
+  }
+  return nullptr;
+}
+
+admin::ActionResult Server::drain_target(std::string_view group, std::string_view target) {
+  const upstream::Target* t = find_target(group, target);
+  if (!t) return {404, str_cat("no target ", target, " in target group ", group)};
+  Duration delay = snapshot_->find_group(group)->config().deregistration_delay;
+  t->state->start_drain(unix_ms_now() + delay.count());
+  close_pooled(t->state);
+  log::info("target ", t->id, " drained by the operator (deregistration_delay ",
+            format_duration(delay), ')');
+  return {200, str_cat("draining ", t->id)};
+}
+
+admin::ActionResult Server::activate_target(std::string_view group, std::string_view target) {
+  const upstream::Target* t = find_target(group, target);
+  if (!t) return {404, str_cat("no target ", target, " in target group ", group)};
+  t->state->stop_drain();
+  log::info("target ", t->id, " activated by the operator");
+  return {200, str_cat("active ", t->id)};
+}
+
+std::string Server::metrics_text() {
+  return registry_->serialize();
+}
+
+std::string Server::status_json() {
+  const Snapshot& s = *snapshot_;
+  std::int64_t now = unix_ms_now();
+  JsonWriter j;
+  j.begin_object();
+  j.field("version", kVersion);
+  j.key("config").begin_object();
+  j.field("file", config_path_)
+      .field("hash", s.config_hash)
+      .field("loaded_at", iso8601(s.loaded_unix_ms));
+  j.key("last_reload").begin_object();
+  j.field("result", last_reload_.success ? "success" : "failure")
+      .field("at", iso8601(last_reload_.unix_ms));
+  j.key("errors").begin_array();
+  for (const auto& e : last_reload_.errors)
+    j.value(e);
+  j.end_array().end_object().end_object();
+
+  j.key("listeners").begin_array();
+  for (const http::ListenerContext& l : s.listeners) {
+    j.begin_object()
+        .field("name", l.name)
+        .field("bind", l.config.bind.to_string())
+        .field("port", static_cast<std::int64_t>(std::stoi(l.port_text)))
+        .field("protocol", l.scheme)
+        .field("target_group", l.config.target_group)
+        .end_object();
+  }
+  j.end_array();
+
+  auto write_target = [&](const std::string& group, const std::string& name,
+                          const upstream::TargetState& state) {
+    j.begin_object();
+    j.field("target_group", group).field("target", name);
+    upstream::TargetHealth display = state.display_state();
+    std::int64_t deadline = state.drain_deadline_unix_ms();
+    if (display == upstream::TargetHealth::draining && deadline <= now) {
+      j.field("state", "unused").field("reason", "Target.NotInUse");
+    } else {
+      j.field("state", upstream::health_name(display));
+      std::string_view reason = upstream::reason_code(state.display_reason());
+      if (reason.empty()) {
+        j.key("reason").null();
+      } else {
+        j.field("reason", reason);
+      }
+    }
+    if (state.last_check_unix_ms() > 0) {
+      j.field("last_check_status", static_cast<std::int64_t>(state.last_check_status()));
+      j.field("last_check_latency_ms",
+              static_cast<double>(state.last_check_latency().count()) / 1000.0);
+      j.field("last_check_at", iso8601(state.last_check_unix_ms()));
+    } else {
+      j.key("last_check_status").null();
+      j.key("last_check_latency_ms").null();
+      j.key("last_check_at").null();
+    }
+    j.field("in_flight", state.outstanding());
+    if (deadline != 0) {
+      j.field("drain_deadline", iso8601(deadline));
+    } else {
+      j.key("drain_deadline").null();
+    }
+    j.end_object();
+  };
+
+  j.key("target_groups").begin_array();
+  for (const upstream::TargetGroup& g : s.groups) {
+    std::int64_t healthy = 0;
+    std::int64_t unhealthy = 0;
+    for (const upstream::Target& t : g.targets()) {
+      if (upstream::TargetGroup::routable(t)) ++healthy;
+      if (t.state->health() == upstream::TargetHealth::unhealthy) ++unhealthy;
+    }
+    j.begin_object();
+    j.field("name", g.name())
+        .field("algorithm", algorithm_name(g.config().algorithm))
+        .field("stickiness", g.config().stickiness.enabled)
+        .field("fail_open", g.config().fail_open)
+        .field("routable_targets", healthy)
+        .field("unhealthy_targets", unhealthy);
+    j.key("targets").begin_array();
+    for (const upstream::Target& t : g.targets())
+      write_target(g.name(), t.authority, *t.state);
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+  j.key("removed_targets").begin_array();
+  for (const auto& [id, state] : states_.removed()) {
+    write_target(id.substr(0, id.find('/')), id.substr(id.find('/') + 1), *state);
+  }
+  j.end_array();
+  j.end_object();
+  std::string out = j.take();
+  out.push_back('\n');
+  return out;
 }
 
 void Server::wait_signals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      if (!shutting_down_) reload();
+      reload();
     } else {
       begin_shutdown(signal);
     }
@@ -179,9 +476,11 @@ void Server::begin_shutdown(int signal) {
     return;
   }
   shutting_down_ = true;
+  systemd_.stopping();
   Duration timeout = snapshot_->config.global.shutdown_timeout;
   log::info(signal == SIGINT ? "SIGINT" : "SIGTERM", ": stopping; in-flight exchanges have up to ",
             format_duration(timeout), " to finish");
+  if (admin_) admin_->stop();
   sockets_.clear();  // workers close their duplicates as they start draining
   workers_draining_ = workers_.size();
   for (auto& worker : workers_) {
@@ -201,6 +500,7 @@ void Server::begin_shutdown(int signal) {
 
 void Server::finish_shutdown() {
   shutdown_timer_.cancel();
+  housekeeping_timer_.cancel();
   signals_.cancel();
   control_.stop();
 }

@@ -74,6 +74,13 @@ std::shared_ptr<const Snapshot> build_snapshot(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
   std::size_t errors_before = errors.size();
+  const config::GlobalConfig& global = config.global;
+  snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
+  snapshot->settings.parse_options.drop_invalid_header_fields = global.drop_invalid_header_fields;
+  snapshot->settings.desync_mode =
+      global.desync_mitigation_mode == "monitor"     ? http::DesyncMode::monitor
+      : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest
+                                                     : http::DesyncMode::defensive;
 
   boost::asio::io_context resolver_context;
   boost::asio::ip::tcp::resolver resolver(resolver_context);

@@ -129,6 +129,10 @@ void Worker::shutdown(std::function<void()> on_drained) {
   });
 }
 
+void Worker::post(std::function<void(http::WorkerContext&)> task) {
+  net::post(io_, [this, task = std::move(task)] { task(*context_); });
+}
+
 void Worker::check_drained() {
   if (on_drained_ && context_->session_count() == 0) {
     auto callback = std::move(on_drained_);

@@ -14,7 +14,14 @@ struct GlobalConfig {
   int threads = 0;  // 0 = one worker per core
   Duration shutdown_timeout = std::chrono::seconds(30);
   std::optional<HostPort> admin = HostPort{"127.0.0.1", 9901};  // nullopt when "" (disabled)
-  std::string sticky_key_file;                                  // "" = random key per process
+  std::string admin_token_file;           // "" = state-changing admin calls from loopback only
+  std::string sticky_key_file;            // "" = random key per process
+  std::string access_log = "off";         // "off" | "stderr" | "stdout" | a file path
+  std::string access_log_format = "alb";  // "alb" | "json"
+  std::string desync_mitigation_mode = "defensive";  // "monitor" | "defensive" | "strictest"
+  bool drop_invalid_header_fields = false;
+  int max_connections = 50000;  // client connections per process, beyond which new ones are refused
+  int max_header_count = 100;   // request header fields
 };
 
 }  // namespace albatross::config

@@ -8,44 +8,71 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include "albatross/admin/admin_handler.hpp"
+#include "albatross/admin/admin_server.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/metrics/registry.hpp"
 #include "albatross/server/listen_socket_set.hpp"
 #include "albatross/server/snapshot.hpp"
+#include "albatross/server/systemd_notifier.hpp"
 #include "albatross/server/worker.hpp"
 #include "albatross/upstream/state_table.hpp"
 
 namespace albatross::server {
 
 // The daemon: loads the configuration, binds listeners, starts the workers, and runs the
-// control context on the calling thread (signals, reload, shutdown). The control context owns
-// everything observed (state table, metrics) and is the only writer of what workers read.
-// Thread: run() on the main thread; nothing else is public.
-class Server {
+// control context on the calling thread (signals, reload, admin endpoint, drains, shutdown).
+// The control context owns everything observed (state table, metrics) and is the only writer of
+// what workers read. Thread: run() on the main thread; the AdminHandler methods on control.
+class Server final : public admin::AdminHandler {
  public:
   explicit Server(std::string config_path);
-  ~Server();
+  ~Server() override;
 
   // Runs until a graceful stop. Returns the process exit code: 0 after SIGTERM/SIGINT, 1 when
   // start-up failed (the cause has been logged).
   int run();
 
+  // admin::AdminHandler
+  std::string metrics_text() override;
+  std::string status_json() override;
+  admin::ActionResult reload() override;
+  admin::ActionResult drain_target(std::string_view group, std::string_view target) override;
+  admin::ActionResult activate_target(std::string_view group, std::string_view target) override;
+
  private:
+  struct ReloadRecord {
+    bool success = true;
+    std::int64_t unix_ms = 0;
+    std::vector<std::string> errors;
+  };
+
   bool start();
-  // Binds every listener of `config` not bound yet; false (with the error logged) on failure,
-  // in which case sockets bound by this call are closed again.
+  // Binds every listener of `config` not bound yet; false (error in `error`) on failure, in
+  // which case sockets bound by this call are closed again.
   bool bind_listeners(const config::Config& config,
-                      std::map<std::string, std::unique_ptr<ListenSocketSet>>& added);
+                      std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
+                      std::string& error);
   void publish(std::shared_ptr<const Snapshot> snapshot);
-  void reload();
+  void drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
+                     const Snapshot& previous);
+  void close_pooled(const std::shared_ptr<upstream::TargetState>& state);
+  void housekeeping();
+  void record_reload(bool success, std::vector<std::string> errors);
   void begin_shutdown(int signal);
   void finish_shutdown();
   void wait_signals();
+  const upstream::Target* find_target(std::string_view group, std::string_view target) const;
 
   std::string config_path_;
   boost::asio::io_context control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_;
+  boost::asio::steady_timer housekeeping_timer_;
+  SystemdNotifier systemd_;
   unsigned threads_ = 1;
   std::unique_ptr<metrics::Registry> registry_;
   std::unique_ptr<metrics::Catalog> catalog_;
@@ -53,6 +80,13 @@ class Server {
   std::map<std::string, std::unique_ptr<ListenSocketSet>> sockets_;  // by bind text
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  ReloadRecord last_reload_;
+  // Control-plane metrics (prometheus-cpp, written on the control thread only).
+  prometheus::Counter* reloads_success_ = nullptr;
+  prometheus::Counter* reloads_failure_ = nullptr;
+  prometheus::Gauge* last_reload_success_time_ = nullptr;
+  prometheus::Gauge* last_reload_failed_ = nullptr;
   std::size_t workers_draining_ = 0;
   bool shutting_down_ = false;
 };

@@ -40,6 +40,8 @@ class Worker {
   // Stops accepting and drains; `on_drained` runs (on this worker's thread) once no session is
   // left.
   void shutdown(std::function<void()> on_drained);
+  // Runs `task` on this worker's thread with its context (e.g. closing pooled connections).
+  void post(std::function<void(http::WorkerContext&)> task);
   // Ends the event loop (after drain, or when the shutdown timeout passed) and joins.
   void stop();
 
