@@ -8,6 +8,7 @@
 #include <boost/container/small_vector.hpp>
 #include <charconv>
 
+#include "albatross/accesslog/access_log_record.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/http/chunked_decoder.hpp"
 #include "albatross/http/generated_response.hpp"
@@ -158,6 +159,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
         connection_metrics_(ctx_->metrics),
         scanner_(ctx_->settings->request_limits) {
     client_address_ = peer.address().to_string();
+    client_port_ = peer.port();
     worker_.add_session(*this);
     connection_metrics_.connections->inc();
     connection_metrics_.connections_active->inc();
@@ -218,6 +220,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
 
   // Sends a response albatross generated; returns whether the connection may carry on.
   net::awaitable<bool> respond(int status, bool close, const Route* route = nullptr) {
+    record_.status = status;
     ctx().metrics.count_generated(status);
     if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
     std::string_view text = generated_response(status, close);
@@ -240,13 +243,13 @@ class DownstreamSession final : public Deadline, public SessionHook {
           case HeadScanner::Status::incomplete:
             break;
           case HeadScanner::Status::bare_line_break:
-            co_return co_await respond(400, true);
+            co_return co_await refuse_head(400);
           case HeadScanner::Status::start_line_too_long:
-            co_return co_await respond(414, true);
+            co_return co_await refuse_head(414);
           case HeadScanner::Status::field_line_too_long:
           case HeadScanner::Status::head_too_large:
           case HeadScanner::Status::too_many_fields:
-            co_return co_await respond(431, true);
+            co_return co_await refuse_head(431);
         }
         if (!header_deadline) {
           // The slowloris bound: the whole head must arrive within header_timeout of its first
@@ -270,14 +273,24 @@ class DownstreamSession final : public Deadline, public SessionHook {
         clear();
         // A partial head that stopped arriving gets 408; an idle connection just closes (a 408
         // there would race the client's next request).
-        if (timed_out && !in_.empty()) co_await respond(408, true);
+        if (timed_out && !in_.empty()) co_await refuse_head(408);
         co_return false;
       }
       received_bytes_ += n;
       if (in_.size() > limits.max_head + 2) {
-        co_return co_await respond(431, true);
+        co_return co_await refuse_head(431);
       }
     }
+  }
+
+  // A request that never became an exchange (unparseable or over a limit): answered, counted,
+  // logged, and the connection closed.
+  net::awaitable<bool> refuse_head(int status) {
+    logging_ = ctx().settings->access_log != nullptr;
+    if (logging_) begin_record();
+    co_await respond(status, true);
+    finish_exchange(ctx());
+    co_return false;
   }
 
   //--------------------------------------------------------------------------------------------
@@ -286,13 +299,66 @@ class DownstreamSession final : public Deadline, public SessionHook {
   net::awaitable<bool> exchange() {
     if (slot_->current.get() != ctx_.get()) ctx_ = slot_->current;  // a reload published a new one
     std::shared_ptr<const ListenerContext> pinned = ctx_;
-    const ListenerContext& ctx = *pinned;
+    logging_ = ctx_->settings->access_log != nullptr;
+    if (logging_) begin_record();
+    bool keep_alive = co_await forward_exchange(*pinned);
+    finish_exchange(*pinned);
+    co_return keep_alive;
+  }
+
+  // Counts the exchange's bytes and writes its access-log line.
+  void finish_exchange(const ListenerContext& ctx) {
+    if (logging_) {
+      auto now = std::chrono::system_clock::now();
+      record_.time_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+      record_.received_bytes = received_bytes_;
+      record_.sent_bytes = sent_bytes_;
+      record_.listener = ctx.name;
+      record_.listener_port = static_cast<std::uint16_t>(std::atoi(ctx.port_text.c_str()));
+      worker_.log_exchange(ctx.settings->access_log, record_);
+    }
+    ctx.metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
+    ctx.metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
+  }
+
+  void begin_record() {
+    record_.reset();
+    record_.type = ctx_->scheme == "https" ? "https" : "http";
+    record_.request_creation_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+    record_.client = client_address_;
+    record_.client.push_back(':');
+    record_.client.append(std::to_string(client_port_));
+    received_at_ = Clock::now();
+  }
+
+  static double seconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+  }
+
+  net::awaitable<bool> forward_exchange(const ListenerContext& ctx) {
     const std::size_t head_size = scanner_.head_size();
     RequestHead& head = worker_.request_scratch;
     parse_request_head(in_.view().substr(0, head_size), ctx.settings->parse_options, head);
     // Consuming only moves the read position: `head` views stay valid until in_ is next
     // written, which happens after the upstream head has been built from them.
     in_.consume(head_size);
+    if (logging_) {
+      record_.method.assign(head.method);
+      record_.uri.assign(head.target);
+      record_.host.assign(head.host.empty() ? std::string_view(ctx.config.bind.host) : head.host);
+      record_.version = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
+      for (const Field& f : head.fields) {
+        if (f.id == FieldId::user_agent) record_.user_agent.assign(f.value);
+        if (f.id == FieldId::x_request_id) record_.request_id.assign(f.value);
+      }
+      if (head.tier != Tier::compliant) {
+        record_.classification = tier_name(head.tier);
+        record_.classification_reason = reason_name(head.reason);
+      }
+    }
 
     // Desync mitigation (alb-behaviour.md §4.7).
     DesyncMode mode = ctx.settings->desync_mode;
@@ -308,6 +374,11 @@ class DownstreamSession final : public Deadline, public SessionHook {
     const Route& route = ctx.routes[ctx.default_route];
     const upstream::TargetGroup& group = *route.group;
     route.metrics.requests->inc();
+    if (logging_) {
+      record_.target_group = group.name();
+      record_.matched_rule_priority = 0;
+      record_.actions = "forward";
+    }
 
     RequestFacts facts;
     facts.body = head.body;
@@ -339,6 +410,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
                            {},
                            {}};
     write_upstream_request(head, forward, upstream_head_);
+    if (logging_ && record_.request_id.empty())
+      record_.request_id.assign(request_id, sizeof request_id);
 
     // Connect (or reuse), send the head, and read the response head; retry where safe.
     OutstandingGuard outstanding;
@@ -377,6 +450,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
       upstream_ = conn;
       target->metrics.requests->inc();
       sent_at = Clock::now();
+      if (logging_) {
+        record_.target = target->authority;
+        record_.request_processing = seconds_between(received_at_, sent_at);
+      }
       failure = co_await send_request(*conn, facts, body_remaining, body_sent);
       if (failure == Failure::none) {
         failure =
@@ -399,8 +476,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
       }
       co_return co_await respond(failure == Failure::response_timeout ? 504 : 502, true, &route);
     }
+    Clock::time_point response_at = Clock::now();
     group.metrics().response_time->observe_micros(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at).count()));
+        std::chrono::duration_cast<std::chrono::microseconds>(response_at - sent_at).count()));
+    if (logging_) record_.target_processing = seconds_between(sent_at, response_at);
 
     // The response head is complete in the connection's buffer.
     ByteBuffer& upstream_in = conn->buffer();
@@ -412,6 +491,12 @@ class DownstreamSession final : public Deadline, public SessionHook {
     }
     const int status = response.status;
     bool upgrade = status == 101;
+    record_.status = status;
+    record_.target_status = status;
+    if (logging_) {
+      record_.response_processing = seconds_between(response_at, Clock::now());
+      if (upgrade) record_.type = record_.type == "https" ? "wss" : "ws";
+    }
     bool client_keep_alive = facts.keep_alive && !close_after && !worker_.draining && !upgrade;
     ClientFraming framing = ClientFraming::none;
     switch (response.body) {
@@ -471,8 +556,6 @@ class DownstreamSession final : public Deadline, public SessionHook {
     } else {
       conn->close();
     }
-    ctx.metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
-    ctx.metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
     co_return ok&& client_keep_alive;
   }
 
@@ -793,6 +876,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
   std::shared_ptr<const ListenerContext> ctx_;
   metrics::ListenerMetrics connection_metrics_;  // of the listener that accepted the connection
   std::string client_address_;
+  std::uint16_t client_port_ = 0;
   ByteBuffer in_;
   HeadScanner scanner_;
   std::string upstream_head_;
@@ -800,6 +884,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   bool idle_ = false;
+  bool logging_ = false;  // the current exchange is access-logged
+  accesslog::AccessLogRecord record_;
+  Clock::time_point received_at_;
   std::weak_ptr<upstream::UpstreamConnection> upstream_;  // the connection in use, for abort()
 };
 

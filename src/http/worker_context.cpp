@@ -5,7 +5,7 @@
 namespace albatross::http {
 
 WorkerContext::WorkerContext(boost::asio::any_io_executor ex, unsigned worker_index)
-    : executor(ex), index(worker_index), wheel(ex) {
+    : executor(ex), index(worker_index), wheel(ex), access_log_timer_(ex) {
   std::random_device device;
   rng_[0] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ 0x9E3779B97F4A7C15ULL;
   rng_[1] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ worker_index;
@@ -13,7 +13,20 @@ WorkerContext::WorkerContext(boost::asio::any_io_executor ex, unsigned worker_in
   response_scratch.fields.reserve(128);
 }
 
-WorkerContext::~WorkerContext() = default;
+WorkerContext::~WorkerContext() {
+  access_log_.flush();
+}
+
+void WorkerContext::log_exchange(const std::shared_ptr<accesslog::AccessLogSink>& sink,
+                                 const accesslog::AccessLogRecord& record) {
+  if (access_log_.append(sink, record)) {
+    // Lines wait at most this long before reaching the writer thread.
+    access_log_timer_.expires_after(std::chrono::milliseconds(200));
+    access_log_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) access_log_.flush();
+    });
+  }
+}
 
 void WorkerContext::add_session(SessionHook& session) {
   session.prev_ = nullptr;
@@ -46,6 +59,8 @@ void WorkerContext::drain() {
 }
 
 void WorkerContext::abort_all() {
+  access_log_.flush();
+  access_log_timer_.cancel();
   for (SessionHook* s = sessions_; s != nullptr; s = s->next_)
     s->abort();
   pool.close_all();

@@ -111,12 +111,17 @@ bool Server::start() {
     log::error("not starting: ", bind_error);
     return false;
   }
-  std::map<std::string, std::uint16_t> ports;
+  BuildOptions options;
   for (auto& [key, set] : added)
-    ports[key] = set->port();
+    options.bound_ports[key] = set->port();
+  std::string log_error;
+  if (!access_log_for(config.global, options.access_log, log_error)) {
+    log::error("not starting: ", log_error);
+    return false;
+  }
   std::optional<HostPort> admin_address = config.global.admin;
   std::string token_file = config.global.admin_token_file;
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, &ports);
+  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
   if (!snapshot) {
     for (const auto& e : errors)
       log::error(e.to_string());
@@ -142,6 +147,7 @@ bool Server::start() {
     log::info("admin endpoint listening on ", admin_->bound_address());
   }
   sockets_ = std::move(added);
+  access_log_ = options.access_log;
 
   for (unsigned i = 0; i < threads_; ++i) {
     workers_.push_back(std::make_unique<Worker>(i));
@@ -159,6 +165,7 @@ bool Server::start() {
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
   signals_.add(SIGHUP);
+  signals_.add(SIGUSR1);
   wait_signals();
   housekeeping();
   systemd_.ready();
@@ -242,18 +249,21 @@ admin::ActionResult Server::reload() {
   std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
   std::string bind_error;
   if (!bind_listeners(config, added, bind_error)) return fail({bind_error});
-  std::map<std::string, std::uint16_t> ports;
+  BuildOptions options;
   for (auto& [key, set] : sockets_)
-    ports[key] = set->port();
+    options.bound_ports[key] = set->port();
   for (auto& [key, set] : added)
-    ports[key] = set->port();
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, &ports);
+    options.bound_ports[key] = set->port();
+  std::string log_error;
+  if (!access_log_for(config.global, options.access_log, log_error)) return fail({log_error});
+  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
   if (!snapshot) {
     states_.rollback(snapshot_->target_ids);
     return fail(to_strings(errors));
   }
   for (auto& [key, set] : added)
     sockets_[key] = std::move(set);
+  access_log_ = options.access_log;
   std::shared_ptr<const Snapshot> previous = snapshot_;
   publish(snapshot);
   // Sockets no listener uses any more: workers closed their duplicates on apply.
@@ -270,6 +280,23 @@ admin::ActionResult Server::reload() {
   systemd_.ready();
   systemd_.status("serving");
   return {200, "configuration reloaded"};
+}
+
+bool Server::access_log_for(const config::GlobalConfig& global,
+                            std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error) {
+  if (global.access_log == "off") {
+    sink = nullptr;
+    return true;
+  }
+  accesslog::Format format =
+      global.access_log_format == "json" ? accesslog::Format::json : accesslog::Format::alb;
+  if (access_log_ && access_log_->destination() == global.access_log &&
+      access_log_->format() == format) {
+    sink = access_log_;
+    return true;
+  }
+  sink = accesslog::AccessLogSink::open(global.access_log, format, error);
+  return sink != nullptr;
 }
 
 void Server::record_reload(bool success, std::vector<std::string> errors) {
@@ -462,6 +489,8 @@ void Server::wait_signals() {
     if (ec) return;
     if (signal == SIGHUP) {
       reload();
+    } else if (signal == SIGUSR1) {
+      if (access_log_) access_log_->reopen();  // logrotate moved the file
     } else {
       begin_shutdown(signal);
     }

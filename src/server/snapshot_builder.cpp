@@ -64,10 +64,11 @@ config::Config load_config(const std::string& path, config::ConfigErrors& errors
   return config;
 }
 
-std::shared_ptr<const Snapshot> build_snapshot(
-    config::Config config, std::string file_hash, upstream::StateTable& states,
-    metrics::Catalog& catalog, config::ConfigErrors& errors,
-    const std::map<std::string, std::uint16_t>* bound_ports) {
+std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::string file_hash,
+                                               upstream::StateTable& states,
+                                               metrics::Catalog& catalog,
+                                               config::ConfigErrors& errors,
+                                               const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_hash = std::move(file_hash);
   snapshot->loaded_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -77,6 +78,7 @@ std::shared_ptr<const Snapshot> build_snapshot(
   const config::GlobalConfig& global = config.global;
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
   snapshot->settings.parse_options.drop_invalid_header_fields = global.drop_invalid_header_fields;
+  snapshot->settings.access_log = options.access_log;
   snapshot->settings.desync_mode =
       global.desync_mitigation_mode == "monitor"     ? http::DesyncMode::monitor
       : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest
@@ -123,10 +125,9 @@ std::shared_ptr<const Snapshot> build_snapshot(
     ctx.name = listener_config.name;
     ctx.config = listener_config;
     std::uint16_t port = listener_config.bind.port;
-    if (bound_ports) {
-      if (auto it = bound_ports->find(listener_config.bind.to_string()); it != bound_ports->end()) {
-        port = it->second;
-      }
+    if (auto it = options.bound_ports.find(listener_config.bind.to_string());
+        it != options.bound_ports.end()) {
+      port = it->second;
     }
     ctx.port_text = std::to_string(port);
     ctx.scheme = "http";

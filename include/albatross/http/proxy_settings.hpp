@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+
+#include "albatross/accesslog/access_log_sink.hpp"
 
 #include "albatross/http/head_limits.hpp"
 #include "albatross/http/request_head.hpp"
@@ -19,6 +22,7 @@ struct ProxySettings {
                              .max_fields = 256};
   ParseOptions parse_options;
   DesyncMode desync_mode = DesyncMode::defensive;
+  std::shared_ptr<accesslog::AccessLogSink> access_log;  // nullptr: access log off
 };
 
 }  // namespace albatross::http

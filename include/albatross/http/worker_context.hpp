@@ -1,10 +1,12 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 
+#include "albatross/accesslog/access_log_sink.hpp"
 #include "albatross/common/deadline_wheel.hpp"
 #include "albatross/http/listener_context.hpp"
 #include "albatross/http/request_head.hpp"
@@ -50,6 +52,11 @@ struct WorkerContext {
   void abort_all();
   std::size_t session_count() const { return session_count_; }
 
+  // Queues one access-log line; batches go to the sink when full or after a short delay.
+  void log_exchange(const std::shared_ptr<accesslog::AccessLogSink>& sink,
+                    const accesslog::AccessLogRecord& record);
+  void flush_access_log() { access_log_.flush(); }
+
   // 32 hex digits, fresh for each call.
   void next_request_id(char (&out)[32]);
 
@@ -64,6 +71,8 @@ struct WorkerContext {
   std::function<void()> on_empty;
 
  private:
+  accesslog::AccessLogBuffer access_log_;
+  boost::asio::steady_timer access_log_timer_;
   SessionHook* sessions_ = nullptr;
   std::size_t session_count_ = 0;
   std::uint64_t rng_[2];

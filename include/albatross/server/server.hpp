@@ -61,6 +61,10 @@ class Server final : public admin::AdminHandler {
                      const Snapshot& previous);
   void close_pooled(const std::shared_ptr<upstream::TargetState>& state);
   void housekeeping();
+  // The sink `global` asks for: the current one when unchanged, a newly opened one, or nullptr
+  // for "off". False with `error` when the destination cannot be opened.
+  bool access_log_for(const config::GlobalConfig& global,
+                      std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error);
   void record_reload(bool success, std::vector<std::string> errors);
   void begin_shutdown(int signal);
   void finish_shutdown();
@@ -81,6 +85,7 @@ class Server final : public admin::AdminHandler {
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::shared_ptr<accesslog::AccessLogSink> access_log_;
   ReloadRecord last_reload_;
   // Control-plane metrics (prometheus-cpp, written on the control thread only).
   prometheus::Counter* reloads_success_ = nullptr;

@@ -19,11 +19,16 @@ config::Config load_config(const std::string& path, config::ConfigErrors& errors
 
 // Stage 3: resolves target hosts, attaches observed state from `states` and metric handles from
 // `catalog`, compiles listener routes. Returns nullptr with `errors` filled when a host does not
-// resolve. `bound_ports` maps a listener's declared bind text to the port actually bound (port 0
-// binds pick one). Runs on the control thread, off the request path.
-std::shared_ptr<const Snapshot> build_snapshot(
-    config::Config config, std::string file_hash, upstream::StateTable& states,
-    metrics::Catalog& catalog, config::ConfigErrors& errors,
-    const std::map<std::string, std::uint16_t>* bound_ports = nullptr);
+// resolve. Runs on the control thread, off the request path.
+struct BuildOptions {
+  // A listener's declared bind text -> the port actually bound (port 0 binds pick one).
+  std::map<std::string, std::uint16_t> bound_ports;
+  std::shared_ptr<accesslog::AccessLogSink> access_log;  // already opened by the caller
+};
+std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::string file_hash,
+                                               upstream::StateTable& states,
+                                               metrics::Catalog& catalog,
+                                               config::ConfigErrors& errors,
+                                               const BuildOptions& options = {});
 
 }  // namespace albatross::server
