@@ -166,6 +166,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
   }
 
   ~DownstreamSession() override {
+    worker_.connections->fetch_sub(1, std::memory_order_relaxed);  // taken at accept
     worker_.remove_session(*this);
     connection_metrics_.connections_active->dec();
   }

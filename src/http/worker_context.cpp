@@ -4,8 +4,13 @@
 
 namespace albatross::http {
 
-WorkerContext::WorkerContext(boost::asio::any_io_executor ex, unsigned worker_index)
-    : executor(ex), index(worker_index), wheel(ex), access_log_timer_(ex) {
+WorkerContext::WorkerContext(boost::asio::any_io_executor ex, unsigned worker_index,
+                             std::shared_ptr<std::atomic<std::int64_t>> process_connections)
+    : executor(ex),
+      index(worker_index),
+      wheel(ex),
+      connections(std::move(process_connections)),
+      access_log_timer_(ex) {
   std::random_device device;
   rng_[0] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ 0x9E3779B97F4A7C15ULL;
   rng_[1] = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ worker_index;

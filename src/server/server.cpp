@@ -150,7 +150,7 @@ bool Server::start() {
   access_log_ = options.access_log;
 
   for (unsigned i = 0; i < threads_; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i));
+    workers_.push_back(std::make_unique<Worker>(i, connections_));
     workers_.back()->start();
   }
   publish(snapshot);

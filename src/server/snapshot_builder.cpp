@@ -79,6 +79,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
   snapshot->settings.parse_options.drop_invalid_header_fields = global.drop_invalid_header_fields;
   snapshot->settings.access_log = options.access_log;
+  snapshot->settings.max_connections = global.max_connections;
   snapshot->settings.desync_mode =
       global.desync_mitigation_mode == "monitor"     ? http::DesyncMode::monitor
       : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest

@@ -47,9 +47,23 @@ net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor&
       }
       continue;
     }
+    const http::ListenerContext& listener = *slot->current;
+    // global.max_connections: beyond it a new connection is closed at once and counted (ALB's
+    // RejectedConnectionCount); the session releases its count when it ends.
+    if (context.connections->fetch_add(1, std::memory_order_relaxed) >=
+        listener.settings->max_connections) {
+      context.connections->fetch_sub(1, std::memory_order_relaxed);
+      listener.metrics.connections_rejected->inc();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
     boost::system::error_code peer_ec;
     tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-    if (peer_ec) continue;  // reset before we got to it
+    if (peer_ec) {  // reset before we got to it
+      context.connections->fetch_sub(1, std::memory_order_relaxed);
+      continue;
+    }
     net::co_spawn(acceptor.get_executor(),
                   http::serve_downstream(std::move(socket), context, slot, peer), net::detached);
   }
@@ -57,8 +71,9 @@ net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor&
 
 }  // namespace
 
-Worker::Worker(unsigned index) : index_(index), io_(1), work_(net::make_work_guard(io_)) {
-  context_.emplace(io_.get_executor(), index_);
+Worker::Worker(unsigned index, std::shared_ptr<std::atomic<std::int64_t>> connections)
+    : index_(index), io_(1), work_(net::make_work_guard(io_)) {
+  context_.emplace(io_.get_executor(), index_, std::move(connections));
 }
 
 Worker::~Worker() {

@@ -23,6 +23,7 @@ struct ProxySettings {
   ParseOptions parse_options;
   DesyncMode desync_mode = DesyncMode::defensive;
   std::shared_ptr<accesslog::AccessLogSink> access_log;  // nullptr: access log off
+  std::int64_t max_connections = 50000;                  // client connections per process
 };
 
 }  // namespace albatross::http

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -41,7 +42,8 @@ class SessionHook {
 // connection pool, scratch space for parsing heads, the request id generator. Thread: the
 // worker's only.
 struct WorkerContext {
-  WorkerContext(boost::asio::any_io_executor executor, unsigned index);
+  WorkerContext(boost::asio::any_io_executor executor, unsigned index,
+                std::shared_ptr<std::atomic<std::int64_t>> connections);
   ~WorkerContext();
 
   void add_session(SessionHook& session);
@@ -67,6 +69,8 @@ struct WorkerContext {
   RequestHead request_scratch;
   ResponseHead response_scratch;
   bool draining = false;
+  // Client connections open in the whole process (all workers), for global.max_connections.
+  std::shared_ptr<std::atomic<std::int64_t>> connections;
   // Runs when the last session leaves while draining (the worker then reports itself drained).
   std::function<void()> on_empty;
 

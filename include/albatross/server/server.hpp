@@ -84,6 +84,8 @@ class Server final : public admin::AdminHandler {
   std::map<std::string, std::unique_ptr<ListenSocketSet>> sockets_;  // by bind text
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::shared_ptr<std::atomic<std::int64_t>> connections_ =
+      std::make_shared<std::atomic<std::int64_t>>(0);
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<accesslog::AccessLogSink> access_log_;
   ReloadRecord last_reload_;

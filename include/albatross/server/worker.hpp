@@ -30,7 +30,7 @@ struct ListenerAssignment {
 // posts to it (apply, shutdown). Thread: public methods may be called from the control thread.
 class Worker {
  public:
-  explicit Worker(unsigned index);
+  Worker(unsigned index, std::shared_ptr<std::atomic<std::int64_t>> connections);
   ~Worker();
 
   void start();
