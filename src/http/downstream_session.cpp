@@ -244,7 +244,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
           case HeadScanner::Status::incomplete:
             break;
           case HeadScanner::Status::bare_line_break:
-            co_return co_await refuse_head(400);
+            co_return co_await refuse_head(
+                400, scanner_.in_start_line() ? Reason::bad_uri : Reason::bad_header);
           case HeadScanner::Status::start_line_too_long:
             co_return co_await refuse_head(414);
           case HeadScanner::Status::field_line_too_long:
@@ -286,9 +287,16 @@ class DownstreamSession final : public Deadline, public SessionHook {
 
   // A request that never became an exchange (unparseable or over a limit): answered, counted,
   // logged, and the connection closed.
-  net::awaitable<bool> refuse_head(int status) {
+  net::awaitable<bool> refuse_head(int status, Reason reason = Reason::compliant) {
     logging_ = ctx().settings->access_log != nullptr;
-    if (logging_) begin_record();
+    if (logging_) {
+      begin_record();
+      if (reason != Reason::compliant) {
+        record_.classification = tier_name(tier_of(reason));
+        record_.classification_reason = reason_name(reason);
+      }
+    }
+    if (reason != Reason::compliant) ctx().desync[static_cast<std::size_t>(reason)]->inc();
     co_await respond(status, true);
     finish_exchange(ctx());
     co_return false;
@@ -362,6 +370,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
     }
 
     // Desync mitigation (alb-behaviour.md §4.7).
+    if (head.tier != Tier::compliant) ctx.desync[static_cast<std::size_t>(head.reason)]->inc();
+    if (head.invalid_field_names > 0) ctx.invalid_headers_dropped->inc();
+    if (head.forwarded_invalid_names > 0) ctx.invalid_headers_forwarded->inc();
     DesyncMode mode = ctx.settings->desync_mode;
     if (head.tier == Tier::severe) co_return co_await respond(head.error_status(), true);
     if (mode == DesyncMode::strictest && head.tier >= Tier::acceptable) {

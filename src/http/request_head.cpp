@@ -134,6 +134,12 @@ class RequestClassifier {
     std::string_view version;
     if (v == std::string_view::npos) {
       out_.target = rest;
+      // No version, but one hidden behind a tab or control: "GET /a\tHTTP/1.1" is a second
+      // request line smuggled into the target.
+      for (std::size_t h = rest.find("HTTP/"); h != std::string_view::npos;
+           h = rest.find("HTTP/", h + 1)) {
+        if (h > 0 && static_cast<unsigned char>(rest[h - 1]) < 0x20) note(Reason::bad_uri);
+      }
     } else {
       out_.target = rest.substr(0, v);
       version = rest.substr(v + 1);
@@ -242,9 +248,12 @@ class RequestClassifier {
       note(Reason::non_compliant_header);
       field.sanitize_value = true;
     }
-    if (options_.drop_invalid_header_fields && !alnum_dash(name)) {
-      ++out_.invalid_field_names;
-      return;
+    if (!alnum_dash(name)) {
+      if (options_.drop_invalid_header_fields) {
+        ++out_.invalid_field_names;
+        return;
+      }
+      ++out_.forwarded_invalid_names;
     }
     switch (id) {
       case FieldId::content_length: {
@@ -369,7 +378,13 @@ class RequestClassifier {
     // in chunked leaves the length undeterminable.
     if (transfer_encoding_ && (chunked_count_ > 0 || other_codings_)) {
       if (!final_chunked_) {
-        note(Reason::unsupported_transfer_encoding);
+        // No final chunked: alone the length is undeterminable (501); with a Content-Length the
+        // request is BothTeClPresent and is forwarded framed by that length alone.
+        if (has_cl) {
+          out_.body = BodyKind::content_length;
+        } else {
+          note(Reason::unsupported_transfer_encoding);
+        }
       } else {
         out_.body = BodyKind::chunked;
         out_.other_codings = other_codings_;

@@ -46,6 +46,14 @@ Catalog::Catalog(Registry& r)
       generated_responses(r.counter("albatross_generated_responses_total",
                                     "Responses albatross generated itself, by status code.",
                                     {"listener", "code"})),
+      desync_requests(r.counter(
+          "albatross_desync_requests_total",
+          "Requests classified other than Compliant (ALB's desync tiers), by tier and reason.",
+          {"listener", "tier", "reason"})),
+      invalid_header_requests(r.counter("albatross_invalid_header_requests_total",
+                                        "Requests with header field names outside [-A-Za-z0-9], by "
+                                        "whether those fields were dropped or forwarded.",
+                                        {"listener", "action"})),
       requests(r.counter(
           "albatross_requests_total",
           "Requests routed to a target group (a target was chosen or none was available).",

@@ -134,6 +134,16 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
     ctx.scheme = "http";
     ctx.settings = &snapshot->settings;
     ctx.metrics.resolve(catalog, listener_config.name);
+    for (std::size_t r = 1; r < http::kReasonCount; ++r) {
+      auto reason = static_cast<http::Reason>(r);
+      ctx.desync[r] = &catalog.desync_requests.add(
+          {listener_config.name, std::string(http::tier_name(http::tier_of(reason))),
+           std::string(http::reason_name(reason))});
+    }
+    ctx.invalid_headers_dropped =
+        &catalog.invalid_header_requests.add({listener_config.name, "dropped"});
+    ctx.invalid_headers_forwarded =
+        &catalog.invalid_header_requests.add({listener_config.name, "forwarded"});
     const upstream::TargetGroup* group = snapshot->find_group(listener_config.target_group);
     http::Route& route = ctx.routes.emplace_back();
     route.group = group;

@@ -26,6 +26,8 @@ class HeadScanner {
   // `data` is everything buffered for this message so far (it only ever grows).
   Status scan(std::string_view data);
   std::size_t head_size() const { return head_size_; }
+  // Whether scanning stopped inside the start line (for classifying a bare line break).
+  bool in_start_line() const { return lines_ == 0; }
   void reset() { *this = HeadScanner(*limits_); }
 
  private:

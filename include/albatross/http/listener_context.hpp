@@ -1,9 +1,11 @@
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
 #include "albatross/config/listener_config.hpp"
+#include "albatross/http/classification.hpp"
 #include "albatross/http/proxy_settings.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/upstream/target_group.hpp"
@@ -28,6 +30,9 @@ struct ListenerContext {
   std::vector<Route> routes;
   std::size_t default_route = 0;
   metrics::ListenerMetrics metrics;
+  std::array<metrics::Counter*, kReasonCount> desync{};  // by Reason; [compliant] unused
+  metrics::Counter* invalid_headers_dropped = nullptr;
+  metrics::Counter* invalid_headers_forwarded = nullptr;
 };
 
 }  // namespace albatross::http

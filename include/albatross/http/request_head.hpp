@@ -38,7 +38,9 @@ struct RequestHead {
 
   Tier tier = Tier::compliant;
   Reason reason = Reason::compliant;
-  int invalid_field_names = 0;  // fields dropped for names outside [-A-Za-z0-9]
+  int invalid_field_names =
+      0;  // fields dropped: names not a token, or outside [-A-Za-z0-9] when asked
+  int forwarded_invalid_names = 0;  // token names outside [-A-Za-z0-9] passed on
 
   // Status for a refused request: 400, or 501/505 for the unsupported cases.
   int error_status() const;

@@ -28,7 +28,9 @@ struct Catalog {
   Family<Counter>& downstream_connections_rejected;
   Family<Counter>& downstream_received_bytes;
   Family<Counter>& downstream_sent_bytes;
-  Family<Counter>& generated_responses;  // {listener, code}
+  Family<Counter>& generated_responses;      // {listener, code}
+  Family<Counter>& desync_requests;          // {listener, tier, reason}: requests not Compliant
+  Family<Counter>& invalid_header_requests;  // {listener, action}: dropped | forwarded
   // Exchanges, per listener and target group.
   Family<Counter>& requests;   // {listener, target_group}
   Family<Counter>& responses;  // {listener, target_group, source, code_class}
