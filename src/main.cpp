@@ -34,7 +34,15 @@ int check(const std::string& path) {
     metrics::Registry registry(1);
     metrics::Catalog catalog(registry);
     upstream::StateTable states;
-    server::build_snapshot(std::move(config), hash, states, catalog, errors);
+    server::BuildOptions options;
+    std::string error;
+    options.sticky_codec =
+        server::make_sticky_codec(config.global, upstream::StickyKeyRing::generate_random(), error);
+    if (!options.sticky_codec) {
+      errors.push_back(config::ConfigError{path, config.location_of("global.sticky_key_file"),
+                                           "global.sticky_key_file", error});
+    }
+    server::build_snapshot(std::move(config), hash, states, catalog, errors, options);
   }
   for (const auto& e : errors)
     std::cout << e.to_string() << '\n';

@@ -405,12 +405,19 @@ class DownstreamSession final : public Deadline, public SessionHook {
 
     boost::container::small_vector<const upstream::Target*, 4> tried;
     auto now = Clock::now();
-    upstream::PickResult pick = group.pick(tried, now);
-    if (pick.target == nullptr) {
-      co_return co_await respond(503, body_pending || close_after, &route);
+    const upstream::StickyCookie* sticky = group.sticky_cookie();
+    const upstream::Target* sticky_target = nullptr;
+    bool refresh_cookie = false;
+    if (sticky) sticky_target = follow_sticky_cookie(head, group, *sticky, refresh_cookie);
+    const upstream::Target* target = sticky_target;
+    if (target == nullptr) {
+      upstream::PickResult pick = group.pick(tried, now);
+      if (pick.target == nullptr) {
+        co_return co_await respond(503, body_pending || close_after, &route);
+      }
+      if (pick.fail_open) group.metrics().fail_open->inc();
+      target = pick.target;
     }
-    if (pick.fail_open) group.metrics().fail_open->inc();
-    const upstream::Target* target = pick.target;
 
     char request_id[32];
     worker_.next_request_id(request_id);
@@ -419,8 +426,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
                            ctx.port_text,
                            target->authority,
                            std::string_view(request_id, sizeof request_id),
-                           {},
-                           {}};
+                           sticky ? std::string_view(sticky->name()) : std::string_view{},
+                           sticky ? std::string_view(sticky->cors_name()) : std::string_view{}};
     write_upstream_request(head, forward, upstream_head_);
     if (logging_ && record_.request_id.empty())
       record_.request_id.assign(request_id, sizeof request_id);
@@ -530,7 +537,22 @@ class DownstreamSession final : public Deadline, public SessionHook {
     ResponseBody upstream_body = response.body;
     std::uint64_t response_length = response.content_length;
 
+    // Stickiness: (re)bind when the client had no usable cookie, the request moved to another
+    // target, or the binding's sliding window needs refreshing.
+    sticky_fields_.clear();
+    if (sticky && (refresh_cookie || target != sticky_target)) {
+      auto now_wall = std::chrono::system_clock::now();
+      upstream::StickyPayload payload{target->sticky_id, group.sticky_group_id(),
+                                      std::chrono::floor<std::chrono::seconds>(now_wall)};
+      std::array<char, upstream::StickyCodec::kValueSize> value;
+      if (ctx.settings->sticky_codec->encode_to(payload, value)) {
+        sticky->append_set_cookie(sticky_fields_, std::string_view(value.data(), value.size()),
+                                  now_wall + group.config().stickiness.duration);
+      }
+    }
+
     ResponseContext rc;
+    rc.extra_fields = sticky_fields_;
     rc.framing = framing;
     rc.keep_alive = client_keep_alive;
     rc.client_http10 = facts.http10;
@@ -569,6 +591,49 @@ class DownstreamSession final : public Deadline, public SessionHook {
       conn->close();
     }
     co_return ok&& client_keep_alive;
+  }
+
+  // The target a valid sticky cookie binds this request to, or nullptr (counted as non-sticky
+  // with its reason). `refresh` is set when the binding should be re-issued: new, re-bound, or
+  // older than a tenth of the duration (the sliding window, see conf/albatross.toml).
+  const upstream::Target* follow_sticky_cookie(const RequestHead& head,
+                                               const upstream::TargetGroup& group,
+                                               const upstream::StickyCookie& cookie,
+                                               bool& refresh) {
+    enum Reason { none = 0, invalid = 1, expired = 2, target_unavailable = 3 };
+    std::optional<std::string_view> value;
+    for (const Field& f : head.fields) {
+      if (f.id == FieldId::cookie && (value = cookie.find(f.value))) break;
+    }
+    Reason reason = none;
+    if (value) {
+      upstream::DecodeResult decoded = ctx().settings->sticky_codec->decode(*value);
+      auto now = std::chrono::system_clock::now();
+      auto duration = group.config().stickiness.duration;
+      if (!decoded.ok()) {
+        reason = invalid;
+      } else if (decoded.payload.group_id != group.sticky_group_id()) {
+        reason = target_unavailable;  // AWSALB is shared by every group, as in ALB
+      } else if (upstream::is_expired(decoded.payload, now, duration)) {
+        reason = expired;
+      } else {
+        const upstream::Target* t = group.find_sticky(decoded.payload.target_id);
+        // When no target of the group is routable the group fails open; a bound user then stays
+        // where they are rather than being spread at random.
+        bool usable =
+            t != nullptr &&
+            (upstream::TargetGroup::routable(*t) ||
+             (group.config().fail_open && !t->state->draining() && !group.any_routable()));
+        if (usable) {
+          refresh = now - decoded.payload.bound_at > duration / 10;
+          return t;
+        }
+        reason = target_unavailable;
+      }
+    }
+    group.metrics().non_sticky[reason]->inc();
+    refresh = true;
+    return nullptr;
   }
 
   //--------------------------------------------------------------------------------------------
@@ -893,6 +958,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
   HeadScanner scanner_;
   std::string upstream_head_;
   std::string downstream_head_;
+  std::string sticky_fields_;  // Set-Cookie lines for the current response
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   bool idle_ = false;

@@ -119,6 +119,12 @@ bool Server::start() {
     log::error("not starting: ", log_error);
     return false;
   }
+  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
+  if (!options.sticky_codec) {
+    log::error("not starting: global.sticky_key_file: ", log_error);
+    return false;
+  }
+  warn_about_sticky_keys(config);
   std::optional<HostPort> admin_address = config.global.admin;
   std::string token_file = config.global.admin_token_file;
   auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
@@ -256,6 +262,9 @@ admin::ActionResult Server::reload() {
     options.bound_ports[key] = set->port();
   std::string log_error;
   if (!access_log_for(config.global, options.access_log, log_error)) return fail({log_error});
+  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
+  if (!options.sticky_codec) return fail({str_cat("global.sticky_key_file: ", log_error)});
+  warn_about_sticky_keys(config);
   auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
   if (!snapshot) {
     states_.rollback(snapshot_->target_ids);
@@ -280,6 +289,19 @@ admin::ActionResult Server::reload() {
   systemd_.ready();
   systemd_.status("serving");
   return {200, "configuration reloaded"};
+}
+
+void Server::warn_about_sticky_keys(const config::Config& config) {
+  if (!config.global.sticky_key_file.empty()) return;
+  for (const auto& group : config.target_groups) {
+    if (group.stickiness.enabled) {
+      log::warn(
+          "stickiness without global.sticky_key_file: cookies are sealed with a random key "
+          "made at start, so sessions will not survive a restart or span several albatross "
+          "instances");
+      return;
+    }
+  }
 }
 
 bool Server::access_log_for(const config::GlobalConfig& global,

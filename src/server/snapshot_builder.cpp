@@ -11,6 +11,7 @@
 #include "albatross/common/str_cat.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
+#include "albatross/upstream/sticky_id.hpp"
 
 namespace albatross::server {
 namespace {
@@ -26,17 +27,6 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
-}
-
-// The first 8 bytes of SHA-256(text): a stable id for cookies, the same in every process.
-std::uint64_t stable_id(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::uint64_t id = 0;
-  for (int i = 0; i < 8; ++i)
-    id = (id << 8) | digest[i];
-  return id;
 }
 
 }  // namespace
@@ -80,6 +70,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
   snapshot->settings.parse_options.drop_invalid_header_fields = global.drop_invalid_header_fields;
   snapshot->settings.access_log = options.access_log;
   snapshot->settings.max_connections = global.max_connections;
+  snapshot->settings.sticky_codec = options.sticky_codec;
   snapshot->settings.desync_mode =
       global.desync_mitigation_mode == "monitor"     ? http::DesyncMode::monitor
       : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest
@@ -96,7 +87,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       target.address = address;
       target.authority = address.to_string();
       target.id = str_cat(group_config.name, '/', target.authority);
-      target.sticky_id = stable_id(target.authority);
+      target.sticky_id = upstream::stable_sticky_id(target.authority);
       boost::system::error_code ec;
       auto results = resolver.resolve(address.host, std::to_string(address.port),
                                       boost::asio::ip::resolver_base::numeric_service, ec);
@@ -152,6 +143,20 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
   }
   snapshot->config = std::move(config);
   return snapshot;
+}
+
+std::shared_ptr<const upstream::StickyCodec> make_sticky_codec(
+    const config::GlobalConfig& global, const upstream::StickyKeyRing& fallback,
+    std::string& error) {
+  if (global.sticky_key_file.empty())
+    return std::make_shared<const upstream::StickyCodec>(fallback);
+  std::string why;
+  auto ring = upstream::StickyKeyRing::load(global.sticky_key_file, why);
+  if (!ring) {
+    error = std::move(why);
+    return nullptr;
+  }
+  return std::make_shared<const upstream::StickyCodec>(std::move(*ring));
 }
 
 }  // namespace albatross::server

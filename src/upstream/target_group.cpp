@@ -1,5 +1,7 @@
 #include "albatross/upstream/target_group.hpp"
 
+#include "albatross/upstream/sticky_id.hpp"
+
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
 
@@ -11,7 +13,14 @@ TargetGroup::TargetGroup(config::TargetGroupConfig config, std::vector<Target> t
       targets_(std::move(targets)),
       state_(std::move(state)),
       balancer_(make_balancer(config_.algorithm, state_)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      sticky_group_id_(upstream::sticky_group_id(config_.name)) {
+  if (config_.stickiness.enabled) sticky_cookie_.emplace(config_.stickiness.cookie_name);
+}
+
+bool TargetGroup::any_routable() const {
+  return std::any_of(targets_.begin(), targets_.end(), routable);
+}
 
 bool TargetGroup::routable(const Target& target) {
   const TargetState& s = *target.state;

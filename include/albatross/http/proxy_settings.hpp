@@ -7,6 +7,7 @@
 
 #include "albatross/http/head_limits.hpp"
 #include "albatross/http/request_head.hpp"
+#include "albatross/upstream/sticky_codec.hpp"
 
 namespace albatross::http {
 
@@ -22,8 +23,9 @@ struct ProxySettings {
                              .max_fields = 256};
   ParseOptions parse_options;
   DesyncMode desync_mode = DesyncMode::defensive;
-  std::shared_ptr<accesslog::AccessLogSink> access_log;  // nullptr: access log off
-  std::int64_t max_connections = 50000;                  // client connections per process
+  std::shared_ptr<accesslog::AccessLogSink> access_log;       // nullptr: access log off
+  std::int64_t max_connections = 50000;                       // client connections per process
+  std::shared_ptr<const upstream::StickyCodec> sticky_codec;  // one key ring for every group
 };
 
 }  // namespace albatross::http

@@ -61,6 +61,7 @@ class Server final : public admin::AdminHandler {
                      const Snapshot& previous);
   void close_pooled(const std::shared_ptr<upstream::TargetState>& state);
   void housekeeping();
+  void warn_about_sticky_keys(const config::Config& config);
   // The sink `global` asks for: the current one when unchanged, a newly opened one, or nullptr
   // for "off". False with `error` when the destination cannot be opened.
   bool access_log_for(const config::GlobalConfig& global,
@@ -88,6 +89,8 @@ class Server final : public admin::AdminHandler {
       std::make_shared<std::atomic<std::int64_t>>(0);
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<accesslog::AccessLogSink> access_log_;
+  // Sticky keys when no sticky_key_file is configured: made once, kept across reloads.
+  upstream::StickyKeyRing fallback_keys_ = upstream::StickyKeyRing::generate_random();
   ReloadRecord last_reload_;
   // Control-plane metrics (prometheus-cpp, written on the control thread only).
   prometheus::Counter* reloads_success_ = nullptr;

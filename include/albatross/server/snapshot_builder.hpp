@@ -9,6 +9,7 @@
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
 #include "albatross/upstream/state_table.hpp"
+#include "albatross/upstream/sticky_codec.hpp"
 
 namespace albatross::server {
 
@@ -24,7 +25,15 @@ struct BuildOptions {
   // A listener's declared bind text -> the port actually bound (port 0 binds pick one).
   std::map<std::string, std::uint16_t> bound_ports;
   std::shared_ptr<accesslog::AccessLogSink> access_log;  // already opened by the caller
+  std::shared_ptr<const upstream::StickyCodec> sticky_codec;
 };
+
+// The sticky cookie codec for `global`: keys from global.sticky_key_file, or `fallback` (a random
+// ring made once per process) when none is configured. nullptr with `error` when the file is
+// refused.
+std::shared_ptr<const upstream::StickyCodec> make_sticky_codec(
+    const config::GlobalConfig& global, const upstream::StickyKeyRing& fallback,
+    std::string& error);
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::string file_hash,
                                                upstream::StateTable& states,
                                                metrics::Catalog& catalog,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "albatross/config/target_group_config.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/upstream/balancer.hpp"
+#include "albatross/upstream/sticky_cookie.hpp"
 #include "albatross/upstream/target.hpp"
 
 namespace albatross::upstream {
@@ -43,6 +45,11 @@ class TargetGroup {
 
   // The target a sticky cookie names, or nullptr.
   const Target* find_sticky(std::uint64_t sticky_id) const;
+  bool any_routable() const;
+
+  // Stickiness: the cookie pair when enabled (nullptr otherwise) and the id cookies carry.
+  const StickyCookie* sticky_cookie() const { return sticky_cookie_ ? &*sticky_cookie_ : nullptr; }
+  std::uint64_t sticky_group_id() const { return sticky_group_id_; }
 
  private:
   config::TargetGroupConfig config_;
@@ -50,6 +57,8 @@ class TargetGroup {
   std::shared_ptr<GroupState> state_;
   std::unique_ptr<Balancer> balancer_;
   metrics::TargetGroupMetrics metrics_;
+  std::optional<StickyCookie> sticky_cookie_;
+  std::uint64_t sticky_group_id_ = 0;
 };
 
 }  // namespace albatross::upstream
