@@ -653,6 +653,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
       failure = timed_out ? Failure::connect_timeout : Failure::connect_refused;
       co_return nullptr;
     }
+    conn->mark_connected();
     error_code ignored;
     conn->socket().set_option(tcp::no_delay(true), ignored);
     conn->socket().non_blocking(true, ignored);

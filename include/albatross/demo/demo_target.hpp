@@ -14,18 +14,22 @@ namespace albatross::demo {
 
 // A small HTTP/1.1 application server built on Beast, standing in for the app servers
 // albatross balances (demo, integration tests, benchmarks). Every response carries
-// `X-Target: <name>`. Endpoints:
-//   GET  /ping                 200 "pong" (status settable: set_ping_status, POST
-//   /admin/ping?status=503) any  /?delay=MS            "Hello from NAME" after MS milliseconds GET
-//   /headers              the request header, one "name: value" line per field POST /upload reads
-//   the body without buffering it; "received N bytes" POST /files/KEY            stores size+hash
-//   of the body under KEY (a stateful app's upload) GET  /files/KEY            200 with "KEY N
-//   HASH" if this target holds KEY, else 404 GET  /sse?events=N&interval=MS   Server-Sent Events,
-//   one chunk per event GET  /bytes?n=N            N bytes of body (Content-Length), for throughput
-//   GET  /status/CODE          an empty response with that status
-//   GET  /ws                   WebSocket echo
-//   GET  /misbehave/MODE       reset | close | no-framing | hang | trickle | huge-header
-// Thread: runs on the io_context it was given; the counters and settings are atomics.
+// `X-Target: <name>`. Thread: runs on the io_context it was given; counters and settings are
+// atomics. Endpoints:
+// clang-format off
+//   GET  /ping                        200 "pong"; status settable (set_ping_status,
+//                                     or POST /admin/ping?status=503)
+//   any  /?delay=MS                   "Hello from NAME" after MS milliseconds
+//   GET  /headers                     the request header, one "name: value" line per field
+//   POST /upload                      reads the body without buffering it; "received N bytes"
+//   POST /files/KEY                   stores size+hash of the body under KEY (a stateful upload)
+//   GET  /files/KEY                   200 "KEY N HASH" if this target holds KEY, else 404
+//   GET  /sse?events=N&interval=MS    Server-Sent Events, one chunk per event
+//   GET  /bytes?n=N                   N bytes of body (Content-Length), for throughput
+//   GET  /status/CODE                 an empty response with that status
+//   GET  /ws                          WebSocket echo
+//   GET  /misbehave/MODE              reset | close | no-framing | hang | trickle | huge-header
+// clang-format on
 class DemoTarget {
  public:
   DemoTarget(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,

@@ -31,6 +31,8 @@ class UpstreamConnection final : public Deadline,
   bool reused() const { return reused_; }
   void mark_reused() { reused_ = true; }
   void close();
+  // The connect succeeded: from now on it counts as an open upstream connection.
+  void mark_connected();
 
  private:
   friend class ConnectionPool;
@@ -43,6 +45,7 @@ class UpstreamConnection final : public Deadline,
   ConnectionPool* pool_ = nullptr;  // set while idle in a pool
   std::uint64_t idle_generation_ = 0;
   bool reused_ = false;
+  bool connected_ = false;
 };
 
 }  // namespace albatross::upstream
