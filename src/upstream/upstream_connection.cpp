@@ -7,13 +7,16 @@ namespace albatross::upstream {
 UpstreamConnection::UpstreamConnection(const boost::asio::any_io_executor& executor,
                                        DeadlineWheel& wheel, std::shared_ptr<TargetState> target,
                                        const metrics::TargetMetrics& metrics)
-    : Deadline(wheel), socket_(executor), target_(std::move(target)), metrics_(metrics) {
-  metrics_.connections->inc();
-  metrics_.connections_active->inc();
-}
+    : Deadline(wheel), socket_(executor), target_(std::move(target)), metrics_(metrics) {}
 
 UpstreamConnection::~UpstreamConnection() {
-  metrics_.connections_active->dec();
+  if (connected_) metrics_.connections_active->dec();
+}
+
+void UpstreamConnection::mark_connected() {
+  connected_ = true;
+  metrics_.connections->inc();
+  metrics_.connections_active->inc();
 }
 
 void UpstreamConnection::close() {
