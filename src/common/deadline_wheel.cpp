@@ -81,10 +81,9 @@ void DeadlineWheel::start_timer() {
   timer_running_ = true;
   timer_.expires_at(origin_ + kTick * static_cast<std::int64_t>(next_tick_ + 1));
   timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) {
-      timer_running_ = false;
-      return;
-    }
+    // Only the wheel's destructor cancels the timer, and the cancelled wait completes after the
+    // wheel is gone: `this` must not be touched then.
+    if (ec) return;
     on_tick();
   });
 }
