@@ -114,8 +114,13 @@ void DeadlineWheel::on_tick() {
       d = next;
     }
   }
-  // Fire after the walk so callbacks that re-arm deadlines cannot disturb the iteration.
+  // Fire after the walk so callbacks that re-arm deadlines cannot disturb the iteration. A
+  // callback may set() or clear() another due deadline: set() links it again, clear() resets its
+  // time; either way it must not fire now.
   for (Deadline* d : due) {
+    if (d->slot_ != Deadline::kUnlinked || d->when_ == Deadline::Clock::time_point::max()) {
+      continue;
+    }
     d->when_ = Deadline::Clock::time_point::max();
     d->expired_ = true;
     d->on_expire();
