@@ -223,8 +223,9 @@ void write_downstream_response(const ResponseHead& head, const ResponseContext& 
       append_transfer_encoding(out, head.fields, head.other_codings);
       break;
     case ClientFraming::none:
-      // HEAD and 304 responses describe the body they would have had.
-      if (head.has_content_length && head.status >= 200) {
+      // HEAD and 304 responses describe the body they would have had; 1xx and 204 never carry
+      // a Content-Length (RFC 9110 §8.6), even when the target sent one.
+      if (head.has_content_length && head.status >= 200 && head.status != 204) {
         out.append("Content-Length: ");
         append_number(out, head.declared_content_length);
         out.append("\r\n");
