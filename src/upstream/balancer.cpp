@@ -1,5 +1,6 @@
 #include "albatross/upstream/balancer.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <random>
 
 namespace albatross::upstream {
@@ -48,19 +49,20 @@ const Target* RoundRobinBalancer::choose(std::span<const Target* const> candidat
 const Target* LeastOutstandingBalancer::choose(std::span<const Target* const> candidates,
                                                std::chrono::steady_clock::time_point,
                                                std::chrono::milliseconds) const {
-  std::size_t n = candidates.size();
-  std::uint64_t start = state_->next.fetch_add(1, std::memory_order_relaxed);
-  const Target* best = nullptr;
-  std::int64_t best_outstanding = 0;
-  for (std::size_t step = 0; step < n; ++step) {
-    const Target* t = candidates[(start + step) % n];
+  std::uint64_t position = state_->next.fetch_add(1, std::memory_order_relaxed);
+  // Rotate over the tied candidates themselves: rotating the scan's starting point instead
+  // would hand the turns of a busier target to whichever tied one follows it.
+  boost::container::small_vector<const Target*, 16> ties;
+  std::int64_t best = 0;
+  for (const Target* t : candidates) {
     std::int64_t outstanding = t->state->outstanding();
-    if (best == nullptr || outstanding < best_outstanding) {
-      best = t;
-      best_outstanding = outstanding;
+    if (ties.empty() || outstanding < best) {
+      ties.clear();
+      best = outstanding;
     }
+    if (outstanding == best) ties.push_back(t);
   }
-  return best;
+  return ties[position % ties.size()];
 }
 
 std::unique_ptr<Balancer> make_balancer(config::Algorithm algorithm,
