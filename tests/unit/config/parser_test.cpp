@@ -474,10 +474,5 @@ TEST_CASE("parse records where each key was written") {
   CHECK(c.location_of("nothing.at.all").line == 0);
 }
 
-TEST_CASE("ConfigError renders FILE:LINE:COL: key.path: message") {
-  CHECK(ConfigError{"f.toml", {3, 7}, "a.b", "bad"}.to_string() == "f.toml:3:7: a.b: bad");
-  CHECK(ConfigError{"f.toml", {1, 1}, "", "syntax"}.to_string() == "f.toml:1:1: syntax");
-}
-
 }  // namespace
 }  // namespace albatross::config
