@@ -81,10 +81,9 @@ void DeadlineWheel::start_timer() {
   timer_running_ = true;
   timer_.expires_at(origin_ + kTick * static_cast<std::int64_t>(next_tick_ + 1));
   timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) {
-      timer_running_ = false;
-      return;
-    }
+    // Only the wheel's destructor cancels the timer, and the cancelled wait completes after the
+    // wheel is gone: `this` must not be touched then.
+    if (ec) return;
     on_tick();
   });
 }
@@ -93,11 +92,13 @@ void DeadlineWheel::on_tick() {
   auto now = Deadline::Clock::now();
   auto now_tick = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now - origin_).count() / kTick.count());
-  // Visit every slot whose tick has passed (at most one revolution's worth).
-  std::uint64_t last = now_tick;
-  if (last >= next_tick_ + kSlots) next_tick_ = last - kSlots + 1;
+  // Visit every slot whose tick has fully elapsed (at most one revolution's worth). The current
+  // tick is left for the next wake-up: an entry in it may not be due yet, and once its slot had
+  // been visited it would wait a whole revolution.
+  std::uint64_t end = now_tick;
+  if (end > next_tick_ + kSlots) next_tick_ = end - kSlots;
   std::vector<Deadline*> due;
-  for (; next_tick_ <= last; ++next_tick_) {
+  for (; next_tick_ < end; ++next_tick_) {
     std::uint32_t slot = static_cast<std::uint32_t>(next_tick_ % kSlots);
     Deadline* d = slots_[slot];
     while (d != nullptr) {
@@ -113,8 +114,13 @@ void DeadlineWheel::on_tick() {
       d = next;
     }
   }
-  // Fire after the walk so callbacks that re-arm deadlines cannot disturb the iteration.
+  // Fire after the walk so callbacks that re-arm deadlines cannot disturb the iteration. A
+  // callback may set() or clear() another due deadline: set() links it again, clear() resets its
+  // time; either way it must not fire now.
   for (Deadline* d : due) {
+    if (d->slot_ != Deadline::kUnlinked || d->when_ == Deadline::Clock::time_point::max()) {
+      continue;
+    }
     d->when_ = Deadline::Clock::time_point::max();
     d->expired_ = true;
     d->on_expire();

@@ -21,6 +21,8 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view input) {
     step.error = true;
     return step;
   };
+  // Sticky, also for empty input: a caller waiting for more bytes must not miss it.
+  if (state_ == State::error) return fail();
   while (i < input.size()) {
     char c = input[i];
     switch (state_) {

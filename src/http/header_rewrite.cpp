@@ -14,15 +14,20 @@ void append_number(std::string& out, std::uint64_t n) {
   out.append(buf, end);
 }
 
-void append_value(std::string& out, const Field& field) {
-  if (!field.sanitize_value) {
-    out.append(field.value);
+// Appends `value`, control characters blanked when `sanitize`.
+void append_text(std::string& out, std::string_view value, bool sanitize) {
+  if (!sanitize) {
+    out.append(value);
     return;
   }
-  for (char ch : field.value) {
+  for (char ch : value) {
     auto c = static_cast<unsigned char>(ch);
     out.push_back(((c < 0x20 && c != '\t') || c == 0x7f) ? ' ' : ch);
   }
+}
+
+void append_value(std::string& out, const Field& field) {
+  append_text(out, field.value, field.sanitize_value);
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
@@ -54,10 +59,12 @@ void append_target(std::string& out, const RequestHead& head) {
   }
 }
 
-// Copies a Cookie value without the pairs named `a` or `b`. Returns false when nothing is left.
-bool append_cookie_without(std::string& out, std::string_view value, std::string_view a,
+// Copies a Cookie value without the pairs named `a` or `b`, control characters blanked like any
+// other value. Returns false when nothing is left.
+bool append_cookie_without(std::string& out, const Field& field, std::string_view a,
                            std::string_view b) {
   std::size_t start = out.size();
+  std::string_view value = field.value;
   while (!value.empty()) {
     auto semi = value.find(';');
     std::string_view pair = ascii::trim_ows(value.substr(0, semi));
@@ -65,7 +72,7 @@ bool append_cookie_without(std::string& out, std::string_view value, std::string
     bool strip = (!a.empty() && name == a) || (!b.empty() && name == b);
     if (!pair.empty() && !strip) {
       if (out.size() > start) out.append("; ");
-      out.append(pair);
+      append_text(out, pair, field.sanitize_value);
     }
     if (semi == std::string_view::npos) break;
     value.remove_prefix(semi + 1);
@@ -147,8 +154,7 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
         if (!context.strip_cookie.empty()) {
           std::size_t mark = out.size();
           out.append("Cookie: ");
-          if (append_cookie_without(out, field.value, context.strip_cookie,
-                                    context.strip_cookie_cors)) {
+          if (append_cookie_without(out, field, context.strip_cookie, context.strip_cookie_cors)) {
             out.append("\r\n");
           } else {
             out.resize(mark);
@@ -217,8 +223,9 @@ void write_downstream_response(const ResponseHead& head, const ResponseContext& 
       append_transfer_encoding(out, head.fields, head.other_codings);
       break;
     case ClientFraming::none:
-      // HEAD and 304 responses describe the body they would have had.
-      if (head.has_content_length && head.status >= 200) {
+      // HEAD and 304 responses describe the body they would have had; 1xx and 204 never carry
+      // a Content-Length (RFC 9110 §8.6), even when the target sent one.
+      if (head.has_content_length && head.status >= 200 && head.status != 204) {
         out.append("Content-Length: ");
         append_number(out, head.declared_content_length);
         out.append("\r\n");

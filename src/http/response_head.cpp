@@ -60,6 +60,7 @@ void parse_response_head(std::string_view head, bool request_method_head, Respon
   head.remove_prefix(eol + 2);
   bool connection_close = false;
   bool connection_keep_alive = false;
+  bool connection_lists_other = false;
   bool transfer_encoding = false;
   bool final_chunked = false;
   int chunked_count = 0;
@@ -131,8 +132,13 @@ void parse_response_head(std::string_view head, bool request_method_head, Respon
         break;
       case FieldId::connection:
         ascii::for_each_list_element(value, [&](std::string_view token) {
-          if (iequals(token, "close")) connection_close = true;
-          if (iequals(token, "keep-alive")) connection_keep_alive = true;
+          if (iequals(token, "close")) {
+            connection_close = true;
+          } else if (iequals(token, "keep-alive")) {
+            connection_keep_alive = true;
+          } else {
+            connection_lists_other = true;
+          }
         });
         field.drop = true;
         break;
@@ -147,6 +153,18 @@ void parse_response_head(std::string_view head, bool request_method_head, Respon
         break;
     }
     out.fields.push_back(field);
+  }
+  if (connection_lists_other) {
+    // Fields the target named in Connection are hop-by-hop too (RFC 9110 §7.6.1); fields the
+    // proxy itself interprets keep their own handling.
+    for (const Field& c : out.fields) {
+      if (c.id != FieldId::connection) continue;
+      ascii::for_each_list_element(c.value, [&](std::string_view listed) {
+        for (Field& f : out.fields) {
+          if (f.id == FieldId::other && iequals(f.name, listed)) f.drop = true;
+        }
+      });
+    }
   }
   out.has_content_length = content_lengths > 0;
   out.declared_content_length = content_length;

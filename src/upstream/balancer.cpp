@@ -1,5 +1,6 @@
 #include "albatross/upstream/balancer.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <random>
 
 namespace albatross::upstream {
@@ -22,32 +23,46 @@ const Target* RoundRobinBalancer::choose(std::span<const Target* const> candidat
   std::size_t n = candidates.size();
   std::uint64_t position = state_->next.fetch_add(1, std::memory_order_relaxed);
   if (slow_start.count() == 0) return candidates[position % n];
-  // Walk from our position; each target in slow start lets the request pass on with the
-  // probability of its missing weight.
-  for (std::size_t step = 0; step < n; ++step) {
-    const Target* t = candidates[(position + step) % n];
+  double max_weight = 0;
+  const Target* heaviest = candidates[0];
+  for (const Target* t : candidates) {
     double weight = t->state->slow_start_weight(now, slow_start);
-    if (weight >= 1.0 || uniform01() < weight) return t;
+    if (weight > max_weight) {
+      max_weight = weight;
+      heaviest = t;
+    }
   }
-  return candidates[position % n];
+  // Weighted by rejection: each draw takes the next shared position and keeps its target with
+  // probability weight / max_weight; a rejected draw takes a fresh position rather than passing
+  // to the neighbour, so a target at weight w gets w / (sum of weights) of the requests and the
+  // others share the rest evenly. Expected draws stay below n; the cap bounds the bad luck.
+  const std::size_t max_draws = 4 * n + 8;
+  for (std::size_t draw = 0; draw < max_draws; ++draw) {
+    if (draw > 0) position = state_->next.fetch_add(1, std::memory_order_relaxed);
+    const Target* t = candidates[position % n];
+    double weight = t->state->slow_start_weight(now, slow_start);
+    if (weight >= max_weight || uniform01() * max_weight < weight) return t;
+  }
+  return heaviest;
 }
 
 const Target* LeastOutstandingBalancer::choose(std::span<const Target* const> candidates,
                                                std::chrono::steady_clock::time_point,
                                                std::chrono::milliseconds) const {
-  std::size_t n = candidates.size();
-  std::uint64_t start = state_->next.fetch_add(1, std::memory_order_relaxed);
-  const Target* best = nullptr;
-  std::int64_t best_outstanding = 0;
-  for (std::size_t step = 0; step < n; ++step) {
-    const Target* t = candidates[(start + step) % n];
+  std::uint64_t position = state_->next.fetch_add(1, std::memory_order_relaxed);
+  // Rotate over the tied candidates themselves: rotating the scan's starting point instead
+  // would hand the turns of a busier target to whichever tied one follows it.
+  boost::container::small_vector<const Target*, 16> ties;
+  std::int64_t best = 0;
+  for (const Target* t : candidates) {
     std::int64_t outstanding = t->state->outstanding();
-    if (best == nullptr || outstanding < best_outstanding) {
-      best = t;
-      best_outstanding = outstanding;
+    if (ties.empty() || outstanding < best) {
+      ties.clear();
+      best = outstanding;
     }
+    if (outstanding == best) ties.push_back(t);
   }
-  return best;
+  return ties[position % ties.size()];
 }
 
 std::unique_ptr<Balancer> make_balancer(config::Algorithm algorithm,

@@ -8,6 +8,7 @@ std::shared_ptr<TargetState> StateTable::target(const std::string& id, bool heal
     if (auto it = removed_.find(id); it != removed_.end()) {
       slot = std::move(it->second);
       removed_.erase(it);
+      resurrected_.emplace(id, slot->drain_deadline_unix_ms());
       slot->stop_drain();
     }
   }
@@ -30,6 +31,7 @@ std::shared_ptr<GroupState> StateTable::group(const std::string& name) {
 
 std::vector<std::shared_ptr<TargetState>> StateTable::retain_only(
     const std::map<std::string, bool>& live_ids) {
+  resurrected_.clear();
   std::vector<std::shared_ptr<TargetState>> removed;
   for (auto it = targets_.begin(); it != targets_.end();) {
     if (live_ids.contains(it->first)) {
@@ -45,8 +47,19 @@ std::vector<std::shared_ptr<TargetState>> StateTable::retain_only(
 
 void StateTable::rollback(const std::map<std::string, bool>& live_ids) {
   for (auto it = targets_.begin(); it != targets_.end();) {
-    it = live_ids.contains(it->first) ? std::next(it) : targets_.erase(it);
+    if (live_ids.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    // A removed target the failed build brought back returns to the removed set, draining
+    // towards its old deadline as if the build had never happened.
+    if (auto r = resurrected_.find(it->first); r != resurrected_.end()) {
+      if (r->second != 0) it->second->start_drain(r->second);
+      removed_[it->first] = std::move(it->second);
+    }
+    it = targets_.erase(it);
   }
+  resurrected_.clear();
 }
 
 }  // namespace albatross::upstream

@@ -29,8 +29,8 @@ class Balancer {
 };
 
 // Exact round robin across all worker threads: one shared atomic position, so N picks over k
-// stable candidates give each N/k ± 1. A target in slow start is skipped with probability
-// 1 - weight, which ramps its share linearly.
+// stable candidates give each N/k ± 1. Targets in slow start are weighted: one at weight w among
+// full-weight ones gets w / (k - 1 + w) of the requests, so its share ramps linearly.
 class RoundRobinBalancer final : public Balancer {
  public:
   explicit RoundRobinBalancer(std::shared_ptr<GroupState> state) : state_(std::move(state)) {}

@@ -23,7 +23,8 @@ class StateTable {
   // with its state, its drain cancelled.
   std::vector<std::shared_ptr<TargetState>> retain_only(
       const std::map<std::string, bool>& live_ids);
-  // Undoes the lookups of a build that failed: states created for ids outside `live_ids` go.
+  // Undoes the lookups of a build that failed: states created for ids outside `live_ids` go,
+  // and removed targets it brought back return to the removed set with their drain deadline.
   void rollback(const std::map<std::string, bool>& live_ids);
   // Drops a removed target for good (its deregistration delay has passed).
   void forget(const std::string& id) { removed_.erase(id); }
@@ -35,6 +36,9 @@ class StateTable {
   std::map<std::string, std::shared_ptr<TargetState>> targets_;
   std::map<std::string, std::shared_ptr<TargetState>> removed_;
   std::map<std::string, std::shared_ptr<GroupState>> groups_;
+  // Removed targets declared again since the last retain_only()/rollback(), with the drain
+  // deadline they had (0: none), so a failed build can put them back.
+  std::map<std::string, std::int64_t> resurrected_;
 };
 
 }  // namespace albatross::upstream
