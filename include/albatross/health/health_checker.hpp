@@ -20,10 +20,11 @@
 namespace albatross::health {
 
 // Checks every target of every target group whose health checks are enabled and writes the
-// verdicts into their TargetState: probes each new target at once, then every `interval`, the
-// targets of a group spread evenly over the interval; honours workers' early-probe requests
-// (TargetState::report_connect_failure); starts and ends slow start; logs each state change;
-// keeps the health metrics. Its view of the targets is a copy taken by update(), so it holds no
+// verdicts into their TargetState: probes each new target at once, then every `interval` at a
+// fixed rhythm, the targets of a group at phases spread evenly over the interval; honours
+// workers' early-probe requests (TargetState::report_connect_failure) for targets not already
+// unhealthy; starts and ends slow start; logs each state change; keeps the health metrics (the
+// registry must outlive it). Its view of the targets is a copy taken by update(), so it holds no
 // reference into any snapshot. Thread: the control context only (every call, every probe).
 class HealthChecker {
  public:
