@@ -182,6 +182,10 @@ void HealthChecker::update(const std::deque<upstream::TargetGroup>& groups) {
         entry->ramp_end = kNever;
         target.state->clear_slow_start();
       }
+      if (enabled && target.state->health() == TargetHealth::unavailable) {
+        // Checks were just enabled: start over as a new target would.
+        target.state->set_health(TargetHealth::initial, HealthReason::initial_health_checking);
+      }
       group->targets.push_back(entry);
       next_entries[target.id] = entry;
     }

@@ -160,6 +160,8 @@ bool Server::start() {
     workers_.back()->start();
   }
   publish(snapshot);
+  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *registry_);
+  health_->update(snapshot_->groups);
   record_reload(true, {});
   for (const http::ListenerContext& listener : snapshot_->listeners) {
     HostPort bound{listener.config.bind.host,
@@ -283,6 +285,7 @@ admin::ActionResult Server::reload() {
     it = used.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }
   drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
+  health_->update(snapshot_->groups);
   if (admin_) admin_->set_token(token);
   record_reload(true, {});
   log::info("configuration reloaded (", snapshot_->config_hash.substr(0, 12), ")");
@@ -550,6 +553,7 @@ void Server::begin_shutdown(int signal) {
 }
 
 void Server::finish_shutdown() {
+  if (health_) health_->stop();
   shutdown_timer_.cancel();
   housekeeping_timer_.cancel();
   signals_.cancel();

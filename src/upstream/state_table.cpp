@@ -12,14 +12,10 @@ std::shared_ptr<TargetState> StateTable::target(const std::string& id, bool heal
       slot->stop_drain();
     }
   }
-  if (!slot) {
-    slot = std::make_shared<TargetState>(id, health_checks_enabled);
-  } else if (!health_checks_enabled && slot->health() != TargetHealth::unavailable) {
-    slot->set_health(TargetHealth::unavailable, HealthReason::health_check_disabled);
-  } else if (health_checks_enabled && slot->health() == TargetHealth::unavailable) {
-    // Checks were just enabled: start over as a new target would.
-    slot->set_health(TargetHealth::initial, HealthReason::initial_health_checking);
-  }
+  // An existing state keeps its health here even when health checks were switched on or off:
+  // the health checker applies that once the snapshot is published, so a build that fails
+  // changes nothing.
+  if (!slot) slot = std::make_shared<TargetState>(id, health_checks_enabled);
   return slot;
 }
 

@@ -13,6 +13,7 @@
 
 #include "albatross/admin/admin_handler.hpp"
 #include "albatross/admin/admin_server.hpp"
+#include "albatross/health/health_checker.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/metrics/registry.hpp"
 #include "albatross/server/listen_socket_set.hpp"
@@ -81,6 +82,7 @@ class Server final : public admin::AdminHandler {
   unsigned threads_ = 1;
   std::unique_ptr<metrics::Registry> registry_;
   std::unique_ptr<metrics::Catalog> catalog_;
+  std::unique_ptr<health::HealthChecker> health_;  // after registry_: destroyed before it
   upstream::StateTable states_;
   std::map<std::string, std::unique_ptr<ListenSocketSet>> sockets_;  // by bind text
   std::shared_ptr<const Snapshot> snapshot_;

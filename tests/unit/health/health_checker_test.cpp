@@ -388,8 +388,11 @@ TEST_CASE("HealthChecker: groups with health checks disabled are shown unavailab
   // Enabled by a reload: checked from scratch, at once.
   config.health_check.enabled = true;
   groups = build(states, {{config, {target.port()}}});
-  CHECK(state->health() == TargetHealth::initial);
+  // Building the snapshot alone changes nothing (a build may still fail); update() applies it.
+  CHECK(state->health() == TargetHealth::unavailable);
   checker.update(groups);
+  CHECK(state->health() == TargetHealth::initial);
+  CHECK(state->reason() == HealthReason::initial_health_checking);
   REQUIRE(run_until(
       io, [&] { return state->health() == TargetHealth::healthy; }, 1000ms));
 }
