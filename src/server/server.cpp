@@ -84,7 +84,7 @@ bool Server::start() {
 bool Server::bind_listeners(const config::Config& config,
                             std::map<std::string, std::unique_ptr<ListenSocketSet>>& added) {
   for (const config::ListenerConfig& listener : config.listeners) {
-    std::string key = listener.bind.to_string();
+    std::string key = ListenSocketSet::key_for(listener);
     if (sockets_.contains(key) || added.contains(key)) continue;
     std::string error;
     auto set = ListenSocketSet::bind(listener.bind, threads_, error);
@@ -104,7 +104,7 @@ void Server::publish(std::shared_ptr<const Snapshot> snapshot) {
     for (std::size_t i = 0; i < snapshot->listeners.size(); ++i) {
       const http::ListenerContext& listener = snapshot->listeners[i];
       ListenerAssignment a;
-      a.key = listener.config.bind.to_string();
+      a.key = ListenSocketSet::key_for(listener.config);
       const ListenSocketSet& set = *sockets_.at(a.key);
       a.fd = ::dup(set.fd(worker->index()));
       a.ipv6 = set.ipv6();
@@ -152,7 +152,7 @@ void Server::reload() {
   // Sockets no listener uses any more: workers close their duplicates on apply.
   std::map<std::string, bool> used;
   for (const auto& l : snapshot_->listeners)
-    used[l.config.bind.to_string()] = true;
+    used[ListenSocketSet::key_for(l.config)] = true;
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     it = used.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }

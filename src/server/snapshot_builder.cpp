@@ -11,6 +11,7 @@
 #include "albatross/common/str_cat.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
+#include "albatross/server/listen_socket_set.hpp"
 
 namespace albatross::server {
 namespace {
@@ -117,7 +118,8 @@ std::shared_ptr<const Snapshot> build_snapshot(
     ctx.config = listener_config;
     std::uint16_t port = listener_config.bind.port;
     if (bound_ports) {
-      if (auto it = bound_ports->find(listener_config.bind.to_string()); it != bound_ports->end()) {
+      if (auto it = bound_ports->find(ListenSocketSet::key_for(listener_config));
+          it != bound_ports->end()) {
         port = it->second;
       }
     }

@@ -19,8 +19,8 @@ config::Config load_config(const std::string& path, config::ConfigErrors& errors
 
 // Stage 3: resolves target hosts, attaches observed state from `states` and metric handles from
 // `catalog`, compiles listener routes. Returns nullptr with `errors` filled when a host does not
-// resolve. `bound_ports` maps a listener's declared bind text to the port actually bound (port 0
-// binds pick one). Runs on the control thread, off the request path.
+// resolve. `bound_ports` maps a listener's socket key (ListenSocketSet::key_for) to the port bound
+// (port 0 binds pick one). Runs on the control thread, off the request path.
 std::shared_ptr<const Snapshot> build_snapshot(
     config::Config config, std::string file_hash, upstream::StateTable& states,
     metrics::Catalog& catalog, config::ConfigErrors& errors,
