@@ -33,6 +33,12 @@ int Server::run() {
 }
 
 bool Server::start() {
+  // Handled from the start: a stop or reload signal sent as soon as the process announced itself
+  // (or while it starts) must not kill it with the default action. Signals that arrive before
+  // wait_signals() stay queued in the signal set.
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGHUP);
   config::ConfigErrors errors;
   std::string hash;
   config::Config config = load_config(config_path_, errors, &hash);
@@ -74,9 +80,6 @@ bool Server::start() {
   }
   log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
             snapshot->groups.size(), " target group(s)");
-  signals_.add(SIGTERM);
-  signals_.add(SIGINT);
-  signals_.add(SIGHUP);
   wait_signals();
   return true;
 }
