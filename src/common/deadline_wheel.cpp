@@ -93,11 +93,12 @@ void DeadlineWheel::on_tick() {
   auto now = Deadline::Clock::now();
   auto now_tick = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now - origin_).count() / kTick.count());
-  // Visit every slot whose tick has passed (at most one revolution's worth).
-  std::uint64_t last = now_tick;
-  if (last >= next_tick_ + kSlots) next_tick_ = last - kSlots + 1;
+  // Visit the slots of the ticks that have fully elapsed (at most one revolution's worth). The
+  // current tick is left alone: its slot still holds deadlines due later in the tick, and
+  // passing it now would strand them for a whole revolution.
+  if (now_tick > next_tick_ + kSlots) next_tick_ = now_tick - kSlots;
   std::vector<Deadline*> due;
-  for (; next_tick_ <= last; ++next_tick_) {
+  for (; next_tick_ < now_tick; ++next_tick_) {
     std::uint32_t slot = static_cast<std::uint32_t>(next_tick_ % kSlots);
     Deadline* d = slots_[slot];
     while (d != nullptr) {
