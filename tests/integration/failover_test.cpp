@@ -92,13 +92,16 @@ TEST_CASE("504 when the target does not answer within response_timeout") {
           .str());
   albatross.start();
   INFO("albatross log:\n" << albatross.stderr_text());
-  HttpClient client(albatross.port("web"));
-  TimePoint start = Clock::now();
-  HttpResponse response = client.get("/?delay=3000", after(seconds(5)));
-  auto took = elapsed_ms(start);
-  CHECK(response.status == 504);
-  CHECK(took >= milliseconds(290));
-  CHECK(took < milliseconds(1500));
+  // Three times: each starts at another phase of albatross's 50 ms deadline tick.
+  for (int i = 0; i < 3; ++i) {
+    HttpClient client(albatross.port("web"));
+    TimePoint start = Clock::now();
+    HttpResponse response = client.get("/?delay=3000", after(seconds(5)));
+    auto took = elapsed_ms(start);
+    CHECK(response.status == 504);
+    CHECK(took >= milliseconds(290));
+    CHECK(took < milliseconds(1000));
+  }
   // Within the bound, the same target answers.
   HttpClient again(albatross.port("web"));
   CHECK(again.get("/?delay=50").status == 200);
@@ -113,13 +116,15 @@ TEST_CASE("504 when connecting to the target times out (SYN never answered)") {
           .str());
   albatross.start();
   INFO("albatross log:\n" << albatross.stderr_text());
-  HttpClient client(albatross.port("web"));
-  TimePoint start = Clock::now();
-  HttpResponse response = client.get("/", after(seconds(5)));
-  auto took = elapsed_ms(start);
-  CHECK(response.status == 504);
-  CHECK(took >= milliseconds(290));
-  CHECK(took < milliseconds(1500));
+  for (int i = 0; i < 3; ++i) {
+    HttpClient client(albatross.port("web"));
+    TimePoint start = Clock::now();
+    HttpResponse response = client.get("/", after(seconds(5)));
+    auto took = elapsed_ms(start);
+    CHECK(response.status == 504);
+    CHECK(took >= milliseconds(290));
+    CHECK(took < milliseconds(1000));
+  }
 }
 
 }  // namespace

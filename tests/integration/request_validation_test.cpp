@@ -190,18 +190,21 @@ TEST_CASE("TRACE is answered 405 without reaching the target") {
 TEST_CASE("a head that stalls past header_timeout gets 408 and the connection closed") {
   Fixture f;
   INFO("albatross log:\n" << f.albatross.stderr_text());
-  HttpClient client(f.port());
-  client.connect();
-  TimePoint start = Clock::now();
-  REQUIRE(client.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", after(seconds(5))));
-  auto response = client.read_response(after(seconds(5)));
-  auto took = elapsed_ms(start);
-  REQUIRE(response);
-  CHECK(response->status == 408);
-  CHECK(response->connection_close());
-  CHECK(client.wait_closed(after(seconds(5))));
-  CHECK(took >= milliseconds(290));
-  CHECK(took < milliseconds(1000));
+  // Three times: each starts at another phase of albatross's 50 ms deadline tick.
+  for (int i = 0; i < 3; ++i) {
+    HttpClient client(f.port());
+    client.connect();
+    TimePoint start = Clock::now();
+    REQUIRE(client.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", after(seconds(5))));
+    auto response = client.read_response(after(seconds(5)));
+    auto took = elapsed_ms(start);
+    REQUIRE(response);
+    CHECK(response->status == 408);
+    CHECK(response->connection_close());
+    CHECK(client.wait_closed(after(seconds(5))));
+    CHECK(took >= milliseconds(290));
+    CHECK(took < milliseconds(1000));
+  }
   CHECK(f.targets.requests_served(0) == 0);
 }
 

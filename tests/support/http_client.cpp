@@ -55,6 +55,10 @@ void HttpClient::close() {
   fd_ = -1;
 }
 
+void HttpClient::shutdown_send() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool HttpClient::try_connect(TimePoint deadline) {
   close();
   buffer_.clear();

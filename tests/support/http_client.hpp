@@ -34,6 +34,8 @@ class HttpClient {
   bool try_connect(TimePoint deadline);
   bool is_open() const { return fd_ >= 0; }
   void close();
+  // Half-closes: the server sees end of input, the client can still read.
+  void shutdown_send();
 
   // Sends all of `bytes`; false when the connection fails or the deadline passes first.
   [[nodiscard]] bool send(std::string_view bytes, TimePoint deadline);
