@@ -661,7 +661,12 @@ class DownstreamSession final : public Deadline, public SessionHook {
       bool done = false;
       while (consumed < buffer.size() && !lines.full()) {
         ChunkedDecoder::Step step = decoder.decode(buffer.view().substr(consumed));
-        if (step.error) co_return false;
+        if (step.error) {
+          // Pass on what was valid (the head at least): the client then sees the response cut
+          // off, where it would otherwise get no response at all.
+          if (!gather.empty()) co_await write_client(gather.span());
+          co_return false;
+        }
         consumed += step.consumed;
         if (!step.data.empty()) {
           if (to_chunked) {
