@@ -385,8 +385,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
       if (failure == Failure::none) break;
       bool nothing_received = conn->buffer().empty();
       conn->close();
-      if (failure == Failure::client_lost || failure == Failure::client_body_invalid)
-        co_return false;
+      if (failure == Failure::client_lost) co_return false;
+      // A malformed chunked request body: nothing after it can be framed (RFC 9112 §6.3).
+      if (failure == Failure::client_body_invalid) co_return co_await respond(400, true, &route);
       // The keep-alive race: a reused connection the target closed before answering.
       if ((failure == Failure::send_failed || failure == Failure::response_lost) &&
           conn->reused() && nothing_received && !retried_reused && facts.idempotent &&
