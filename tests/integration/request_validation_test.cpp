@@ -133,6 +133,41 @@ TEST_CASE("request smuggling forms are refused and the connection closed") {
   }
 }
 
+TEST_CASE("a pipelined bad request is answered after the good ones before it, then closed") {
+  Fixture f;
+  INFO("albatross log:\n" << f.albatross.stderr_text());
+  HttpClient client(f.port());
+  client.connect();
+  REQUIRE(
+      client.send("GET /headers?n=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /headers?n=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /bad HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+                  "GET /headers?n=4 HTTP/1.1\r\nHost: x\r\n\r\n",
+                  after(seconds(5))));
+  for (int n = 1; n <= 2; ++n) {
+    auto response = client.read_response(after(seconds(5)));
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->body.starts_with("GET /headers?n=" + std::to_string(n)));
+  }
+  auto refused = client.read_response(after(seconds(5)));
+  REQUIRE(refused);
+  CHECK(refused->status == 400);
+  CHECK(client.wait_closed(after(seconds(5))));
+  CHECK(client.unexpected().empty());
+  CHECK(f.targets.requests_served(0) == 2);
+}
+
+TEST_CASE("an Expect other than 100-continue is answered 417") {
+  Fixture f;
+  INFO("albatross log:\n" << f.albatross.stderr_text());
+  HttpClient client(f.port());
+  HttpResponse response = client.request("POST", "/upload", "Expect: 200-ok\r\n", "abc");
+  CHECK(response.status == 417);
+  CHECK(response.connection_close());
+  CHECK(f.targets.requests_served(0) == 0);
+}
+
 TEST_CASE("Content-Length with Transfer-Encoding: forwarded as chunked, then both sides closed") {
   Fixture f;
   INFO("albatross log:\n" << f.albatross.stderr_text());

@@ -78,6 +78,51 @@ TEST_CASE("SIGTERM with only idle keep-alive clients exits promptly") {
   CHECK(a.unexpected().empty());
 }
 
+TEST_CASE("shutdown_timeout bounds the drain; a second SIGTERM ends it at once") {
+  Targets targets({"t1"});
+  SUBCASE("shutdown_timeout") {
+    AlbatrossProcess albatross(ConfigText()
+                                   .global("shutdown_timeout = \"500ms\"")
+                                   .listener("web", "app")
+                                   .target_group("app", targets.ports())
+                                   .str());
+    albatross.start();
+    INFO("albatross log:\n" << albatross.stderr_text());
+    HttpClient slow(albatross.port("web"));
+    slow.connect();
+    REQUIRE(slow.send("GET /?delay=5000 HTTP/1.1\r\nHost: x\r\n\r\n", after(seconds(5))));
+    REQUIRE(wait_until([&] { return targets.requests_served(0) == 1; }, after(seconds(5))));
+    TimePoint signalled = Clock::now();
+    albatross.send_signal(SIGTERM);
+    auto code = albatross.wait_exit(after(seconds(5)));
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(elapsed_ms(signalled) >= milliseconds(450));
+    CHECK(elapsed_ms(signalled) < milliseconds(2000));
+    CHECK(albatross.stderr_text().find("shutdown_timeout reached") != std::string::npos);
+    CHECK(slow.wait_closed(after(seconds(2))));
+  }
+  SUBCASE("second SIGTERM") {
+    AlbatrossProcess albatross(
+        ConfigText().listener("web", "app").target_group("app", targets.ports()).str());
+    albatross.start();
+    INFO("albatross log:\n" << albatross.stderr_text());
+    HttpClient slow(albatross.port("web"));
+    slow.connect();
+    REQUIRE(slow.send("GET /?delay=5000 HTTP/1.1\r\nHost: x\r\n\r\n", after(seconds(5))));
+    REQUIRE(wait_until([&] { return targets.requests_served(0) == 1; }, after(seconds(5))));
+    albatross.send_signal(SIGTERM);
+    REQUIRE(albatross.wait_for_log("SIGTERM", after(seconds(5))));
+    TimePoint second = Clock::now();
+    albatross.send_signal(SIGTERM);
+    auto code = albatross.wait_exit(after(seconds(5)));
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(elapsed_ms(second) < milliseconds(1000));
+    CHECK(slow.wait_closed(after(seconds(2))));
+  }
+}
+
 TEST_CASE("SIGINT drains like SIGTERM") {
   Targets targets({"t1"});
   AlbatrossProcess albatross(
