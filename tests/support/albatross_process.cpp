@@ -11,6 +11,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
 #include "support/spawn.hpp"
 
 namespace albatross::testing {
@@ -32,6 +34,14 @@ AlbatrossProcess::~AlbatrossProcess() {
   }
   if (reader_.joinable()) reader_.join();
   if (pidfd_ >= 0) ::close(pidfd_);
+  // In sanitizer builds, a report in albatross's log fails the test that ran it.
+  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                  "runtime error:", "WARNING: ThreadSanitizer"}) {
+    if (log_.find(marker) != std::string::npos) {
+      FAIL_CHECK("albatross reported \"" << marker << "\"; its log:\n" << log_);
+      break;
+    }
+  }
 }
 
 void AlbatrossProcess::start(TimePoint deadline) {

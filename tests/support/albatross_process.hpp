@@ -19,7 +19,8 @@ namespace albatross::testing {
 // The real albatross binary (ALBATROSS_BINARY) running one test's configuration: the config is
 // written to a temp file, the process is started with fork/exec, its stderr is collected by a
 // reader thread, and start() returns once every listener has logged its bound port. The process
-// is killed (SIGKILL, by its PID) if it is still running when this goes away.
+// is killed (SIGKILL, by its PID) if it is still running when this goes away; a sanitizer report
+// in its log then fails the current test.
 // Thread: the test's; the reader thread only appends to the log under the mutex.
 class AlbatrossProcess {
  public:

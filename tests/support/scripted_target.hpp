@@ -48,7 +48,7 @@ class ScriptedTarget {
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   mutable std::mutex mutex_;
-  std::vector<int> open_fds_;  // guarded by mutex_
+  std::vector<int> open_fds_;         // guarded by mutex_
   std::vector<std::thread> servers_;  // guarded by mutex_
   std::vector<std::string> seen_;     // guarded by mutex_
 };
