@@ -100,7 +100,7 @@ TEST_CASE("504 when the target does not answer within response_timeout") {
     auto took = elapsed_ms(start);
     CHECK(response.status == 504);
     CHECK(took >= milliseconds(290));
-    CHECK(took < milliseconds(1000));
+    CHECK(took < milliseconds(1500));  // the bound plus scheduling on a busy machine
   }
   // Within the bound, the same target answers.
   HttpClient again(albatross.port("web"));
@@ -123,7 +123,7 @@ TEST_CASE("504 when connecting to the target times out (SYN never answered)") {
     auto took = elapsed_ms(start);
     CHECK(response.status == 504);
     CHECK(took >= milliseconds(290));
-    CHECK(took < milliseconds(1000));
+    CHECK(took < milliseconds(1500));  // the bound plus scheduling on a busy machine
   }
 }
 

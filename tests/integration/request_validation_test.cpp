@@ -255,7 +255,7 @@ TEST_CASE("a head that stalls past header_timeout gets 408 and the connection cl
     CHECK(response->connection_close());
     CHECK(client.wait_closed(after(seconds(5))));
     CHECK(took >= milliseconds(290));
-    CHECK(took < milliseconds(1000));
+    CHECK(took < milliseconds(1500));  // the bound plus scheduling on a busy machine
   }
   CHECK(f.targets.requests_served(0) == 0);
 }
@@ -269,7 +269,7 @@ TEST_CASE("an idle keep-alive connection is closed after idle_timeout, silently"
   CHECK(client.wait_closed(after(seconds(5))));
   auto idle = elapsed_ms(idle_since);
   CHECK(idle >= milliseconds(950));
-  CHECK(idle < milliseconds(2000));
+  CHECK(idle < milliseconds(3000));    // about 1 s, not the 60 s default
   CHECK(client.unexpected().empty());  // no 408 on an idle connection
 }
 
@@ -281,7 +281,7 @@ TEST_CASE("a connection that never sends anything is closed after idle_timeout")
   TimePoint start = Clock::now();
   CHECK(client.wait_closed(after(seconds(5))));
   CHECK(elapsed_ms(start) >= milliseconds(950));
-  CHECK(elapsed_ms(start) < milliseconds(2000));
+  CHECK(elapsed_ms(start) < milliseconds(3000));
   CHECK(client.unexpected().empty());
 }
 

@@ -32,11 +32,11 @@ TEST_CASE("SIGTERM with a slow request in flight: it completes, new connections 
   albatross.send_signal(SIGTERM);
   REQUIRE(albatross.wait_for_log("SIGTERM", after(seconds(5))));
 
-  // The listening sockets close as the workers start draining: connects are refused from then on
-  // (well before the slow response is due).
+  // The listening sockets close as the workers start draining: connects are refused from then on,
+  // while the slow exchange is still in flight (it is due 1.5 s after it reached the target).
   HttpClient late(port);
-  CHECK(wait_until([&] { return !late.try_connect(after(seconds(1))); }, after(seconds(1))));
-  CHECK(elapsed_ms(signalled) < milliseconds(1000));
+  CHECK(wait_until([&] { return !late.try_connect(after(seconds(1))); },
+                   signalled + milliseconds(1400)));
 
   auto response = slow.read_response(after(seconds(5)));
   REQUIRE(response);
@@ -71,7 +71,8 @@ TEST_CASE("SIGTERM with only idle keep-alive clients exits promptly") {
   auto code = albatross.wait_exit(after(seconds(5)));
   REQUIRE(code);
   CHECK(*code == 0);
-  CHECK(elapsed_ms(signalled) < milliseconds(1000));
+  // Promptly: not after idle_timeout (60 s) or shutdown_timeout (30 s), the defaults here.
+  CHECK(elapsed_ms(signalled) < milliseconds(3000));
   CHECK(a.wait_closed(after(seconds(1))));
   CHECK(b.wait_closed(after(seconds(1))));
   CHECK(silent.wait_closed(after(seconds(1))));
@@ -98,7 +99,7 @@ TEST_CASE("shutdown_timeout bounds the drain; a second SIGTERM ends it at once")
     REQUIRE(code);
     CHECK(*code == 0);
     CHECK(elapsed_ms(signalled) >= milliseconds(450));
-    CHECK(elapsed_ms(signalled) < milliseconds(2000));
+    CHECK(elapsed_ms(signalled) < milliseconds(3000));  // not the 5 s the target takes
     CHECK(albatross.stderr_text().find("shutdown_timeout reached") != std::string::npos);
     CHECK(slow.wait_closed(after(seconds(2))));
   }
@@ -118,7 +119,7 @@ TEST_CASE("shutdown_timeout bounds the drain; a second SIGTERM ends it at once")
     auto code = albatross.wait_exit(after(seconds(5)));
     REQUIRE(code);
     CHECK(*code == 0);
-    CHECK(elapsed_ms(second) < milliseconds(1000));
+    CHECK(elapsed_ms(second) < milliseconds(3000));  // not the 5 s the target takes
     CHECK(slow.wait_closed(after(seconds(2))));
   }
 }

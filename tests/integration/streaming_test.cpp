@@ -47,17 +47,21 @@ TEST_CASE("server-sent events arrive one by one, as the target sends them") {
   std::vector<TimedEvent> events = client.read_sse_events(after(seconds(10)));
   INFO("client: " << client.error());
   REQUIRE(events.size() == 5);
-  // The first event is sent at once and must not wait for the others.
-  CHECK(events[0].arrived - sent < milliseconds(150));
   for (std::size_t i = 0; i < events.size(); ++i) {
     CAPTURE(i);
     CHECK(events[i].text.find("data: event " + std::to_string(i) + " from t1") !=
           std::string::npos);
-    if (i > 0) {
-      // Sent 200 ms apart; arrival gaps may shrink a little with scheduling, never to nothing.
-      CHECK(events[i].arrived - events[i - 1].arrived > milliseconds(120));
-    }
   }
+  // The stream takes at least 800 ms at the target. Its first event must arrive long before
+  // that, and the events must spread over the stream, not come in one burst at its end.
+  CHECK(events[0].arrived - sent < milliseconds(500));
+  CHECK(events[4].arrived - events[0].arrived > milliseconds(600));
+  // Sent 200 ms apart: scheduling on a busy machine may squeeze one gap, not several.
+  int spaced = 0;
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    if (events[i].arrived - events[i - 1].arrived > milliseconds(100)) ++spaced;
+  }
+  CHECK(spaced >= 3);
   // The connection carries on after the stream.
   CHECK(client.get("/").status == 200);
 }
