@@ -143,6 +143,7 @@ struct RequestFacts {
   bool expect_continue = false;
   bool idempotent = false;
   std::string upgrade_protocol;
+  bool host_missing = false;  // the upstream head carries the target's authority as Host
 };
 
 template <typename Stream>
@@ -319,6 +320,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     facts.expect_continue = head.expect_continue && head.version == 11;
     facts.idempotent = head.idempotent();
     if (head.upgrade) facts.upgrade_protocol = head.upgrade_protocol;
+    facts.host_missing = head.host.empty();
 
     boost::container::small_vector<const upstream::Target*, 4> tried;
     auto now = Clock::now();
@@ -366,6 +368,14 @@ class DownstreamSession final : public Deadline, public SessionHook {
             upstream::PickResult next = group.pick(tried, Clock::now());
             if (next.target != nullptr) {
               group.metrics().retry_connect->inc();
+              if (facts.host_missing) {
+                // The Host albatross supplied named the target that failed: name the new one.
+                std::string line = str_cat("\r\nHost: ", target->authority, "\r\n");
+                std::size_t at = upstream_head_.find(line);
+                if (at != std::string::npos) {
+                  upstream_head_.replace(at + 8, target->authority.size(), next.target->authority);
+                }
+              }
               target = next.target;
               continue;
             }
