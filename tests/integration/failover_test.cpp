@@ -52,6 +52,26 @@ TEST_CASE("a stopped target: requests keep succeeding on the others") {
   CHECK(targets.requests_served(1) == served_before);
 }
 
+TEST_CASE("a request retried on another target names that target in its fallback Host") {
+  Targets targets({"down", "up"});
+  AlbatrossProcess albatross(
+      ConfigText().listener("web", "app").target_group("app", targets.ports()).str());
+  albatross.start();
+  INFO("albatross log:\n" << albatross.stderr_text());
+  targets.stop(0);
+  // HTTP/1.0 without Host: albatross supplies the target's authority. Round robin starts with
+  // the stopped target, so the request is retried on the other one.
+  HttpClient client(albatross.port("web"));
+  client.connect();
+  REQUIRE(client.send("GET /headers HTTP/1.0\r\n\r\n", after(seconds(5))));
+  auto response = client.read_response(after(seconds(5)));
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  CHECK(response->header("X-Target") == "up");
+  CHECK(response->body.find("Host: 127.0.0.1:" + std::to_string(targets.port(1)) + "\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("a group whose only target is down answers 502; an empty group answers 503") {
   Targets targets({"live", "dead"});
   AlbatrossProcess albatross(ConfigText()
