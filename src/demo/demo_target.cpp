@@ -166,7 +166,8 @@ net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket,
       continue;
     }
 
-    std::chrono::milliseconds delay(number_param(target, "delay", 0));
+    std::chrono::milliseconds delay(number_param(target, "delay", 0) +
+                                    (path == "/ping" ? 0 : state->delay_ms.load()));
     if (delay.count() > 0) co_await sleep_for(delay);
 
     if (path == "/sse") {

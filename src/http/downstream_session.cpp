@@ -144,6 +144,7 @@ struct RequestFacts {
   bool expect_continue = false;
   bool idempotent = false;
   std::string upgrade_protocol;
+  bool host_missing = false;  // the upstream head carries the target's authority as Host
 };
 
 template <typename Stream>
@@ -402,6 +403,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     facts.expect_continue = head.expect_continue && head.version == 11;
     facts.idempotent = head.idempotent();
     if (head.upgrade) facts.upgrade_protocol = head.upgrade_protocol;
+    facts.host_missing = head.host.empty();
 
     boost::container::small_vector<const upstream::Target*, 4> tried;
     auto now = Clock::now();
@@ -458,6 +460,14 @@ class DownstreamSession final : public Deadline, public SessionHook {
             upstream::PickResult next = group.pick(tried, Clock::now());
             if (next.target != nullptr) {
               group.metrics().retry_connect->inc();
+              if (facts.host_missing) {
+                // The Host albatross supplied named the target that failed: name the new one.
+                std::string line = str_cat("\r\nHost: ", target->authority, "\r\n");
+                std::size_t at = upstream_head_.find(line);
+                if (at != std::string::npos) {
+                  upstream_head_.replace(at + 8, target->authority.size(), next.target->authority);
+                }
+              }
               target = next.target;
               continue;
             }
@@ -481,8 +491,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
       if (failure == Failure::none) break;
       bool nothing_received = conn->buffer().empty();
       conn->close();
-      if (failure == Failure::client_lost || failure == Failure::client_body_invalid)
-        co_return false;
+      if (failure == Failure::client_lost) co_return false;
+      // A malformed chunked request body: nothing after it can be framed (RFC 9112 §6.3).
+      if (failure == Failure::client_body_invalid) co_return co_await respond(400, true, &route);
       // The keep-alive race: a reused connection the target closed before answering.
       if ((failure == Failure::send_failed || failure == Failure::response_lost) &&
           conn->reused() && nothing_received && !retried_reused && facts.idempotent &&
@@ -822,7 +833,12 @@ class DownstreamSession final : public Deadline, public SessionHook {
       bool done = false;
       while (consumed < buffer.size() && !lines.full()) {
         ChunkedDecoder::Step step = decoder.decode(buffer.view().substr(consumed));
-        if (step.error) co_return false;
+        if (step.error) {
+          // Pass on what was valid (the head at least): the client then sees the response cut
+          // off, where it would otherwise get no response at all.
+          if (!gather.empty()) co_await write_client(gather.span());
+          co_return false;
+        }
         consumed += step.consumed;
         if (!step.data.empty()) {
           if (to_chunked) {

@@ -70,6 +70,12 @@ std::unique_ptr<ListenSocketSet> ListenSocketSet::bind(const HostPort& address, 
   return set;
 }
 
+std::string ListenSocketSet::key_for(const config::ListenerConfig& listener) {
+  std::string key = listener.bind.to_string();
+  if (listener.bind.port == 0) str_append(key, str_cat('/', listener.name));
+  return key;
+}
+
 ListenSocketSet::~ListenSocketSet() {
   for (int fd : fds_)
     ::close(fd);

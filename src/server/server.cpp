@@ -66,6 +66,13 @@ int Server::run() {
 }
 
 bool Server::start() {
+  // Handled from the start: a stop or reload signal sent as soon as the process announced itself
+  // (or while it starts) must not kill it with the default action. Signals that arrive before
+  // wait_signals() stay queued in the signal set.
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGHUP);
+  signals_.add(SIGUSR1);
   config::ConfigErrors errors;
   std::string hash;
   config::Config config = load_config(config_path_, errors, &hash);
@@ -170,10 +177,6 @@ bool Server::start() {
   }
   log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
             snapshot_->groups.size(), " target group(s)");
-  signals_.add(SIGTERM);
-  signals_.add(SIGINT);
-  signals_.add(SIGHUP);
-  signals_.add(SIGUSR1);
   wait_signals();
   housekeeping();
   systemd_.ready();
@@ -185,7 +188,7 @@ bool Server::bind_listeners(const config::Config& config,
                             std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
                             std::string& error) {
   for (const config::ListenerConfig& listener : config.listeners) {
-    std::string key = listener.bind.to_string();
+    std::string key = ListenSocketSet::key_for(listener);
     if (sockets_.contains(key) || added.contains(key)) continue;
     std::string bind_error;
     auto set = ListenSocketSet::bind(listener.bind, threads_, bind_error);
@@ -205,7 +208,7 @@ void Server::publish(std::shared_ptr<const Snapshot> snapshot) {
     for (std::size_t i = 0; i < snapshot->listeners.size(); ++i) {
       const http::ListenerContext& listener = snapshot->listeners[i];
       ListenerAssignment a;
-      a.key = listener.config.bind.to_string();
+      a.key = ListenSocketSet::key_for(listener.config);
       const ListenSocketSet& set = *sockets_.at(a.key);
       a.fd = ::dup(set.fd(worker->index()));
       a.ipv6 = set.ipv6();
@@ -280,7 +283,7 @@ admin::ActionResult Server::reload() {
   // Sockets no listener uses any more: workers closed their duplicates on apply.
   std::map<std::string, bool> used;
   for (const auto& l : snapshot_->listeners)
-    used[l.config.bind.to_string()] = true;
+    used[ListenSocketSet::key_for(l.config)] = true;
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     it = used.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }

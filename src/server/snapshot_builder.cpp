@@ -1,17 +1,20 @@
 #include "albatross/server/snapshot_builder.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
 #include <chrono>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 
 #include "albatross/common/str_cat.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
 #include "albatross/upstream/sticky_id.hpp"
+#include "albatross/server/listen_socket_set.hpp"
 
 namespace albatross::server {
 namespace {
@@ -33,19 +36,30 @@ std::string sha256_hex(std::string_view data) {
 
 config::Config load_config(const std::string& path, config::ConfigErrors& errors,
                            std::string* file_hash) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // POSIX reads, so that every failure has its errno: a directory opens fine as a stream and
+  // would read as an empty configuration.
+  std::string content;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     errors.push_back(
         config::ConfigError{path, {}, "", str_cat("cannot read file: ", std::strerror(errno))});
     return {};
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    errors.push_back(config::ConfigError{path, {}, "", "cannot read file"});
-    return {};
+  for (;;) {
+    char chunk[16384];
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      errors.push_back(
+          config::ConfigError{path, {}, "", str_cat("cannot read file: ", std::strerror(error))});
+      return {};
+    }
+    if (n == 0) break;
+    content.append(chunk, static_cast<std::size_t>(n));
   }
-  std::string content = text.str();
+  ::close(fd);
   if (file_hash) *file_hash = sha256_hex(content);
   std::size_t before = errors.size();
   config::Config config = config::parse(content, path, errors);
@@ -117,7 +131,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
     ctx.name = listener_config.name;
     ctx.config = listener_config;
     std::uint16_t port = listener_config.bind.port;
-    if (auto it = options.bound_ports.find(listener_config.bind.to_string());
+    if (auto it = options.bound_ports.find(ListenSocketSet::key_for(listener_config));
         it != options.bound_ports.end()) {
       port = it->second;
     }

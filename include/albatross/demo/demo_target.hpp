@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,6 +40,9 @@ class DemoTarget {
   std::uint16_t port() const { return port_; }
   const std::string& name() const { return state_->name; }
   void set_ping_status(int status) { state_->ping_status.store(status); }
+  // Every request (but /ping) waits this long before it is answered, on top of ?delay=: a slow
+  // app server.
+  void set_delay(std::chrono::milliseconds delay) { state_->delay_ms.store(delay.count()); }
   std::uint64_t connections_accepted() const { return state_->connections.load(); }
   std::uint64_t requests_served() const { return state_->requests.load(); }
   std::uint64_t ping_requests() const { return state_->pings.load(); }
@@ -48,6 +52,7 @@ class DemoTarget {
   struct State {
     std::string name;
     std::atomic<int> ping_status{200};
+    std::atomic<std::int64_t> delay_ms{0};
     std::atomic<std::uint64_t> connections{0};
     std::atomic<std::uint64_t> requests{0};
     std::atomic<std::uint64_t> pings{0};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "albatross/common/host_port.hpp"
+#include "albatross/config/listener_config.hpp"
 
 namespace albatross::server {
 
@@ -18,6 +19,9 @@ class ListenSocketSet {
   // Binds `count` sockets to `address` (port 0: the kernel picks one, then all share it).
   static std::unique_ptr<ListenSocketSet> bind(const HostPort& address, unsigned count,
                                                std::string& error);
+  // The key that names a listener's socket set across snapshots: the bind text, qualified by the
+  // listener's name when the port is 0 (each such listener binds a port of its own).
+  static std::string key_for(const config::ListenerConfig& listener);
   ~ListenSocketSet();
   ListenSocketSet(const ListenSocketSet&) = delete;
   ListenSocketSet& operator=(const ListenSocketSet&) = delete;

@@ -22,7 +22,7 @@ config::Config load_config(const std::string& path, config::ConfigErrors& errors
 // `catalog`, compiles listener routes. Returns nullptr with `errors` filled when a host does not
 // resolve. Runs on the control thread, off the request path.
 struct BuildOptions {
-  // A listener's declared bind text -> the port actually bound (port 0 binds pick one).
+  // A listener's socket key (ListenSocketSet::key_for) -> the port bound (port 0 binds pick one).
   std::map<std::string, std::uint16_t> bound_ports;
   std::shared_ptr<accesslog::AccessLogSink> access_log;  // already opened by the caller
   std::shared_ptr<const upstream::StickyCodec> sticky_codec;

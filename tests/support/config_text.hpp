@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace albatross::testing {
+
+// Builds the TOML text of a test configuration: two worker threads, no admin endpoint, listeners
+// bound to 127.0.0.1 port 0, target groups on loopback with health checks off (targets are
+// then routable from the start). `extra` lines go into the section as written.
+class ConfigText {
+ public:
+  ConfigText& threads(int n);
+  ConfigText& global(std::string_view extra);
+  ConfigText& listener(std::string_view name, std::string_view target_group,
+                       std::string_view extra = "");
+  ConfigText& target_group(std::string_view name, const std::vector<std::uint16_t>& ports,
+                           std::string_view extra = "");
+  std::string str() const;
+
+ private:
+  int threads_ = 2;
+  std::string global_ = "admin = \"\"\n";
+  std::string sections_;
+};
+
+}  // namespace albatross::testing
