@@ -257,6 +257,44 @@ void parse_global(TableReader& r, GlobalConfig& g) {
   r.finish();
 }
 
+// A key that must be present and hold a non-empty string (a file path).
+void required_path(TableReader& r, std::string_view key, std::string& out) {
+  if (r.string(key, out)) {
+    if (out.empty()) {
+      r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.key_path(key)),
+                                       r.key_path(key), "must not be empty"});
+    }
+  } else if (!r.config().locations.contains(r.key_path(key))) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.path()),
+                                     r.key_path(key), "missing required key"});
+  }
+}
+
+void parse_tls_certificate(TableReader& r, TlsCertificateConfig& c) {
+  required_path(r, "certificate", c.certificate);
+  required_path(r, "private_key", c.private_key);
+}
+
+// [listener.tls]. The policy name is checked against the policy table when the snapshot is
+// built (tls/ owns the table); files are read there too.
+void parse_tls(TableReader& r, TlsConfig& t) {
+  parse_tls_certificate(r, t.default_certificate);
+  if (r.string("policy", t.policy) && t.policy.empty()) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.key_path("policy")),
+                                     r.key_path("policy"), "must not be empty"});
+  }
+  r.duration("handshake_timeout", t.handshake_timeout, milliseconds(100), minutes(5));
+  if (const toml::array* sni = r.table_array("sni")) {
+    for (std::size_t i = 0; i < sni->size(); ++i) {
+      TableReader sub(*sni->get(i)->as_table(), str_cat(r.key_path("sni"), '[', i, ']'), r.config(),
+                      r.errors());
+      parse_tls_certificate(sub, t.sni.emplace_back());
+      sub.finish();
+    }
+  }
+  r.finish();
+}
+
 void parse_listener(TableReader& r, ListenerConfig& l) {
   if (!r.string("name", l.name)) {
     if (!r.config().locations.contains(r.key_path("name"))) {
@@ -272,6 +310,10 @@ void parse_listener(TableReader& r, ListenerConfig& l) {
   r.string("target_group", l.target_group);
   r.duration("idle_timeout", l.idle_timeout, seconds(1), seconds(4000));
   r.duration("header_timeout", l.header_timeout, milliseconds(100), minutes(10));
+  if (const toml::table* tls = r.table("tls")) {
+    TableReader sub(*tls, r.key_path("tls"), r.config(), r.errors());
+    parse_tls(sub, l.tls.emplace());
+  }
   r.finish();
 }
 
@@ -356,6 +398,12 @@ void parse_target_group(TableReader& r, TargetGroupConfig& g) {
     g.algorithm =
         algorithm == "round_robin" ? Algorithm::round_robin : Algorithm::least_outstanding_requests;
   }
+  std::string protocol = "http";
+  if (r.choice("protocol", protocol, {"http", "https"})) {
+    g.protocol = protocol == "https" ? TargetProtocol::https : TargetProtocol::http;
+  }
+  r.boolean("verify", g.verify);
+  r.string("ca_file", g.ca_file);
   if (const toml::array* targets = r.array("targets")) {
     for (std::size_t i = 0; i < targets->size(); ++i) {
       const toml::node& node = *targets->get(i);

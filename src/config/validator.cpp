@@ -103,6 +103,12 @@ class Validator {
             str_cat("must be shorter than health_check.interval (", format_duration(hc.timeout),
                     " >= ", format_duration(hc.interval), ')'));
     }
+    if (group.protocol != TargetProtocol::https) {
+      if (group.verify) error(path + ".verify", "needs protocol = \"https\"");
+      if (!group.ca_file.empty()) error(path + ".ca_file", "needs protocol = \"https\"");
+    } else if (!group.ca_file.empty() && !group.verify) {
+      error(path + ".ca_file", "is used only with verify = true");
+    }
     if (group.slow_start.count() != 0 && group.algorithm == Algorithm::least_outstanding_requests) {
       error(path + ".slow_start",
             "cannot be combined with algorithm \"least_outstanding_requests\"");

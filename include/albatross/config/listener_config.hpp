@@ -1,9 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "albatross/common/duration.hpp"
 #include "albatross/common/host_port.hpp"
+#include "albatross/config/tls_config.hpp"
 
 namespace albatross::config {
 
@@ -14,6 +16,7 @@ struct ListenerConfig {
   std::string target_group;  // the default action: forward to this group
   Duration idle_timeout = std::chrono::seconds(60);
   Duration header_timeout = std::chrono::seconds(10);
+  std::optional<TlsConfig> tls;  // [listener.tls]: HTTPS when present
 };
 
 }  // namespace albatross::config

@@ -13,6 +13,9 @@ namespace albatross::config {
 
 enum class Algorithm { round_robin, least_outstanding_requests };
 
+// How albatross talks to a group's targets.
+enum class TargetProtocol { http, https };
+
 // [target_group.health_check]: ALB's health-check settings with ALB's ranges
 // (../shared/design/alb-behaviour.md §2.1) and this project's default path.
 struct HealthCheckConfig {
@@ -38,6 +41,11 @@ struct TargetGroupConfig {
   std::string name;
   Algorithm algorithm = Algorithm::round_robin;
   std::vector<HostPort> targets;
+  TargetProtocol protocol = TargetProtocol::http;
+  // With https: target certificates are not verified (as ALB) unless `verify`, then against
+  // `ca_file` (PEM), or the system's trust store when it is empty.
+  bool verify = false;
+  std::string ca_file;
   Duration connect_timeout = std::chrono::seconds(10);
   Duration response_timeout = std::chrono::seconds(120);
   // Pooled upstream connections idle longer than this are closed: shorter than the 5 s
