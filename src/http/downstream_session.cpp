@@ -1,8 +1,15 @@
 #include "albatross/http/downstream_session.hpp"
 
+// GCC 12 pairs Asio's awaitable-frame operator new (its recycling allocator) with the free()
+// inside the matching operator delete and reports a mismatch once enough coroutine frames of this
+// file are inlined together (it appeared with the TLS instantiation); the pair is Asio's own and
+// correct.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/container/small_vector.hpp>
@@ -14,6 +21,7 @@
 #include "albatross/http/generated_response.hpp"
 #include "albatross/http/head_scanner.hpp"
 #include "albatross/http/header_rewrite.hpp"
+#include "albatross/tls/handshake_failure.hpp"
 
 namespace albatross::http {
 namespace {
@@ -35,7 +43,7 @@ tcp::socket& lowest_layer(Stream& stream) {
   if constexpr (std::is_same_v<Stream, tcp::socket>) {
     return stream;
   } else {
-    return stream.lowest_layer();
+    return stream.next_layer();  // TLS over the client's socket
   }
 }
 
@@ -69,6 +77,19 @@ net::awaitable<std::pair<error_code, std::size_t>> read_some_into(Stream& stream
   if (!ec) buffer.commit(n);
   co_return std::pair{ec, n};
 }
+
+// Reads from a target: through TLS for HTTPS targets, else exactly the plain socket path. Not a
+// coroutine: it hands back the chosen read's awaitable, so the plain path pays one null test.
+net::awaitable<std::pair<error_code, std::size_t>> read_upstream(upstream::UpstreamConnection& conn,
+                                                                 ByteBuffer& buffer,
+                                                                 std::size_t capacity,
+                                                                 bool wait_first) {
+  if (auto* tls = conn.tls()) return read_some_into(*tls, buffer, capacity, wait_first);
+  return read_some_into(conn.socket(), buffer, capacity, wait_first);
+}
+
+// How long close_notify may take to leave before the connection is closed anyway.
+constexpr std::chrono::seconds kCloseNotifyTimeout{1};
 
 // Hex chunk-size lines for re-encoding bodies, kept alive until their write completes.
 struct ChunkLines {
@@ -176,6 +197,12 @@ class DownstreamSession final : public Deadline, public SessionHook {
     error_code ignored;
     lowest_layer(stream_).set_option(tcp::no_delay(true), ignored);
     if constexpr (kPlain<Stream>) stream_.non_blocking(true, ignored);
+    if constexpr (!kPlain<Stream>) {
+      if (!co_await handshake()) {
+        lowest_layer(stream_).close(ignored);
+        co_return;
+      }
+    }
     for (;;) {
       if (!co_await read_request_head()) break;
       if (!co_await exchange()) break;
@@ -203,6 +230,34 @@ class DownstreamSession final : public Deadline, public SessionHook {
   }
 
   const ListenerContext& ctx() const { return *ctx_; }
+
+  // TLS listeners: the handshake, within handshake_timeout. Failures are counted by reason and
+  // not logged (scanners and broken clients would flood the log).
+  net::awaitable<bool> handshake() {
+    set(ctx_->tls->handshake_timeout());
+    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_nothrow);
+    bool timed_out = expired();
+    clear();
+    if (ec) {
+      auto reason = tls::classify_handshake_failure(ec, timed_out);
+      ctx_->tls_handshake_failures[static_cast<std::size_t>(reason)]->inc();
+      co_return false;
+    }
+    bool resumed = SSL_session_reused(stream_.native_handle()) == 1;
+    (resumed ? ctx_->tls_handshakes_resumed : ctx_->tls_handshakes_new)->inc();
+    co_return true;
+  }
+
+  // Sends close_notify without waiting for the client's: marking the client's as received lets
+  // the shutdown complete once ours is written. Errors (the client left) are expected.
+  net::awaitable<void> send_close_notify() {
+    if (!lowest_layer(stream_).is_open()) co_return;
+    SSL* ssl = stream_.native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    set(kCloseNotifyTimeout);
+    co_await stream_.async_shutdown(use_nothrow);
+    clear();
+  }
 
   //--------------------------------------------------------------------------------------------
   // Downstream I/O
@@ -450,6 +505,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
     for (;;) {
       outstanding.set(target->state.get());
       conn = fresh_only ? nullptr : worker_.pool.acquire(target->state.get());
+      // A reload switched the group between http and https: pooled connections do not fit.
+      if (conn && (conn->tls() != nullptr) != (target->tls != nullptr)) conn = nullptr;
       if (!conn) {
         conn = co_await connect(*target, group.config().connect_timeout, failure);
         if (!conn) {
@@ -668,13 +725,34 @@ class DownstreamSession final : public Deadline, public SessionHook {
     error_code ignored;
     conn->socket().set_option(tcp::no_delay(true), ignored);
     conn->socket().non_blocking(true, ignored);
+    if (target.tls && !co_await start_tls(*conn, target, timeout)) {
+      failure = Failure::connect_refused;  // as ALB: a failed TLS handshake to a target is 502
+      co_return nullptr;
+    }
     co_return conn;
+  }
+
+  // HTTPS targets: TLS over the connected socket, the handshake within connect_timeout.
+  net::awaitable<bool> start_tls(upstream::UpstreamConnection& conn, const upstream::Target& target,
+                                 std::chrono::milliseconds timeout) {
+    tls::SslPtr session = target.tls->new_session(target.address.host);
+    if (!session) co_return false;
+    conn.start_tls(std::move(session));
+    conn.set(timeout);
+    auto [ec] = co_await conn.tls()->async_handshake(net::ssl::stream_base::client, use_nothrow);
+    conn.clear();
+    co_return !ec;
   }
 
   template <typename Buffers>
   net::awaitable<bool> write_upstream(upstream::UpstreamConnection& conn, const Buffers& buffers) {
     conn.set(ctx().config.idle_timeout);
-    auto [ec, n] = co_await net::async_write(conn.socket(), buffers, use_nothrow);
+    error_code ec;
+    if (auto* tls = conn.tls()) {
+      std::tie(ec, std::ignore) = co_await net::async_write(*tls, buffers, use_nothrow);
+    } else {
+      std::tie(ec, std::ignore) = co_await net::async_write(conn.socket(), buffers, use_nothrow);
+    }
     conn.clear();
     co_return !ec;
   }
@@ -770,7 +848,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
             co_return Failure::response_invalid;
           }
         }
-        auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, true);
+        auto [ec, n] = co_await read_upstream(conn, buffer, kBufferSize, true);
         if (ec || n == 0) {
           bool timed_out = conn.expired();
           conn.clear();
@@ -807,7 +885,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     remaining -= first;
     while (remaining > 0) {
       conn.set(ctx().config.idle_timeout);
-      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      auto [ec, n] = co_await read_upstream(conn, buffer, kBufferSize, false);
       conn.clear();
       if (ec || n == 0) co_return false;
       std::size_t take =
@@ -862,7 +940,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
       buffer.consume(consumed);
       if (done) co_return true;
       conn.set(ctx().config.idle_timeout);
-      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      auto [ec, n] = co_await read_upstream(conn, buffer, kBufferSize, false);
       conn.clear();
       if (ec || n == 0) co_return false;
     }
@@ -891,7 +969,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
       }
       buffer.clear();
       conn.set(ctx().config.idle_timeout);
-      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      auto [ec, n] = co_await read_upstream(conn, buffer, kBufferSize, false);
       conn.clear();
       if (ec == net::error::eof) {
         if (to_chunked) co_return co_await write_client(kLastChunk);
@@ -938,7 +1016,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
         buffer.clear();
       }
       conn.set(ctx().config.idle_timeout);
-      auto [ec, n] = co_await read_some_into(conn.socket(), buffer, kBufferSize, false);
+      auto [ec, n] = co_await read_upstream(conn, buffer, kBufferSize, false);
       conn.clear();
       if (ec == net::error::eof) {
         error_code ignored;
@@ -956,6 +1034,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     clear();
     ctx().metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
     ctx().metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
+    if constexpr (!kPlain<Stream>) co_await send_close_notify();
     error_code ignored;
     // Half-close first so a response still in flight is not cut by a reset when unread request
     // bytes remain in the kernel buffer.
@@ -998,5 +1077,7 @@ net::awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
 template net::awaitable<void> serve_downstream<tcp::socket>(tcp::socket, WorkerContext&,
                                                             std::shared_ptr<ListenerSlot>,
                                                             tcp::endpoint);
+template net::awaitable<void> serve_downstream<net::ssl::stream<tcp::socket>>(
+    net::ssl::stream<tcp::socket>, WorkerContext&, std::shared_ptr<ListenerSlot>, tcp::endpoint);
 
 }  // namespace albatross::http

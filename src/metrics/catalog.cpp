@@ -54,6 +54,19 @@ Catalog::Catalog(Registry& r)
                                         "Requests with header field names outside [-A-Za-z0-9], by "
                                         "whether those fields were dropped or forwarded.",
                                         {"listener", "action"})),
+      tls_handshakes(r.counter("albatross_tls_handshakes_total",
+                               "TLS handshakes completed with clients; session is new or resumed.",
+                               {"listener", "session"})),
+      tls_handshake_failures(r.counter(
+          "albatross_tls_handshake_failures_total",
+          "TLS handshakes with clients that failed, by reason: protocol, cipher, certificate, "
+          "timeout, closed, malformed, other.",
+          {"listener", "reason"})),
+      tls_certificate_expiry(
+          prometheus::BuildGauge()
+              .Name("albatross_tls_certificate_expiry_timestamp_seconds")
+              .Help("Unix time at which a certificate served by a TLS listener expires (notAfter).")
+              .Register(r.control())),
       requests(r.counter(
           "albatross_requests_total",
           "Requests routed to a target group (a target was chosen or none was available).",

@@ -119,6 +119,7 @@ bool Server::start() {
     return false;
   }
   BuildOptions options;
+  options.ticket_keys = ticket_keys_;
   for (auto& [key, set] : added)
     options.bound_ports[key] = set->port();
   std::string log_error;
@@ -261,6 +262,7 @@ admin::ActionResult Server::reload() {
   std::string bind_error;
   if (!bind_listeners(config, added, bind_error)) return fail({bind_error});
   BuildOptions options;
+  options.ticket_keys = ticket_keys_;
   for (auto& [key, set] : sockets_)
     options.bound_ports[key] = set->port();
   for (auto& [key, set] : added)
@@ -375,6 +377,7 @@ void Server::housekeeping() {
     log::info("target ", id, " deregistered");
     states_.forget(id);
   }
+  ticket_keys_->rotate_if_due(std::chrono::steady_clock::now());
   housekeeping_timer_.expires_after(std::chrono::seconds(1));
   housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) housekeeping();

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 
+#include "albatross/common/log.hpp"
 #include "albatross/common/str_cat.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
@@ -30,6 +32,30 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
+}
+
+// albatross_tls_certificate_expiry_timestamp_seconds for the certificates of `snapshot`; series
+// of certificates no longer served are removed. Runs once the snapshot is complete, so a build
+// that fails leaves the running snapshot's series alone.
+void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
+  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
+  std::set<prometheus::Labels> current;
+  for (const http::ListenerContext& listener : snapshot.listeners) {
+    if (!listener.tls) continue;
+    for (const tls::Certificate& cert : listener.tls->certificates()) {
+      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
+      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
+      current.insert(std::move(labels));
+    }
+  }
+  for (const prometheus::MetricFamily& collected : family.Collect()) {
+    for (const prometheus::ClientMetric& metric : collected.metric) {
+      prometheus::Labels labels;
+      for (const auto& label : metric.label)
+        labels.emplace(label.name, label.value);
+      if (!current.contains(labels)) family.Remove(&family.Add(labels));
+    }
+  }
 }
 
 }  // namespace
@@ -90,11 +116,26 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest
                                                      : http::DesyncMode::defensive;
 
+  auto config_error = [&](const std::string& path, std::string message) {
+    errors.push_back(
+        config::ConfigError{config.file, config.location_of(path), path, std::move(message)});
+  };
+
   boost::asio::io_context resolver_context;
   boost::asio::ip::tcp::resolver resolver(resolver_context);
   for (std::size_t g = 0; g < config.target_groups.size(); ++g) {
     const config::TargetGroupConfig& group_config = config.target_groups[g];
     std::vector<upstream::Target> targets;
+    std::shared_ptr<const tls::ClientContext> client_tls;
+    if (group_config.protocol == config::TargetProtocol::https) {
+      std::string error;
+      client_tls = tls::ClientContext::create(group_config.verify, group_config.ca_file, error);
+      if (!client_tls) {
+        config_error(str_cat("target_group[", g, ']',
+                             group_config.ca_file.empty() ? ".protocol" : ".ca_file"),
+                     error);
+      }
+    }
     for (std::size_t t = 0; t < group_config.targets.size(); ++t) {
       const HostPort& address = group_config.targets[t];
       upstream::Target target;
@@ -114,6 +155,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       }
       for (const auto& entry : results)
         target.endpoints.push_back(entry.endpoint());
+      target.tls = client_tls;
       target.state = states.target(target.id, group_config.health_check.enabled);
       target.metrics.resolve(catalog, group_config.name, target.authority);
       snapshot->target_ids[target.id] = true;
@@ -124,9 +166,29 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
     snapshot->groups.emplace_back(group_config, std::move(targets), states.group(group_config.name),
                                   group_metrics);
   }
+
+  // TLS listeners: certificates are read and checked here, so --check refuses what start-up
+  // would refuse.
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys = options.ticket_keys;
+  std::vector<std::shared_ptr<const tls::ServerContext>> server_tls(config.listeners.size());
+  std::int64_t now_unix = snapshot->loaded_unix_ms / 1000;
+  for (std::size_t l = 0; l < config.listeners.size(); ++l) {
+    if (!config.listeners[l].tls) continue;
+    if (!ticket_keys) ticket_keys = std::make_shared<tls::TicketKeyRing>();
+    std::vector<tls::ServerContext::Problem> problems;
+    std::vector<std::string> warnings;
+    server_tls[l] =
+        tls::ServerContext::create(*config.listeners[l].tls, str_cat("listener[", l, "].tls"),
+                                   ticket_keys, now_unix, problems, warnings);
+    for (auto& problem : problems)
+      config_error(problem.key_path, std::move(problem.message));
+    for (const std::string& warning : warnings)
+      log::warn(config.file, ": ", warning);
+  }
   if (errors.size() != errors_before) return nullptr;
 
-  for (const config::ListenerConfig& listener_config : config.listeners) {
+  for (std::size_t l = 0; l < config.listeners.size(); ++l) {
+    const config::ListenerConfig& listener_config = config.listeners[l];
     http::ListenerContext& ctx = snapshot->listeners.emplace_back();
     ctx.name = listener_config.name;
     ctx.config = listener_config;
@@ -136,7 +198,17 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       port = it->second;
     }
     ctx.port_text = std::to_string(port);
-    ctx.scheme = "http";
+    ctx.scheme = server_tls[l] ? "https" : "http";
+    if (server_tls[l]) {
+      ctx.tls = server_tls[l];
+      for (std::size_t r = 0; r < tls::kHandshakeFailureCount; ++r) {
+        ctx.tls_handshake_failures[r] = &catalog.tls_handshake_failures.add(
+            {listener_config.name,
+             std::string(tls::handshake_failure_name(static_cast<tls::HandshakeFailure>(r)))});
+      }
+      ctx.tls_handshakes_new = &catalog.tls_handshakes.add({listener_config.name, "new"});
+      ctx.tls_handshakes_resumed = &catalog.tls_handshakes.add({listener_config.name, "resumed"});
+    }
     ctx.settings = &snapshot->settings;
     ctx.metrics.resolve(catalog, listener_config.name);
     for (std::size_t r = 1; r < http::kReasonCount; ++r) {
@@ -155,6 +227,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
     route.metrics.resolve(catalog, listener_config.name, group->name());
     ctx.default_route = 0;
   }
+  publish_certificate_expiry(*snapshot, catalog);
   snapshot->config = std::move(config);
   return snapshot;
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -62,6 +63,19 @@ net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor&
     tcp::endpoint peer = socket.remote_endpoint(peer_ec);
     if (peer_ec) {  // reset before we got to it
       context.connections->fetch_sub(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (listener.tls) {
+      // TLS listener: the session starts with the handshake, under its own deadline.
+      SSL* ssl = SSL_new(listener.tls->native());
+      if (ssl == nullptr) {
+        context.connections->fetch_sub(1, std::memory_order_relaxed);
+        continue;  // out of memory: the socket closes as it goes out of scope
+      }
+      net::co_spawn(acceptor.get_executor(),
+                    http::serve_downstream(net::ssl::stream<tcp::socket>(std::move(socket), ssl),
+                                           context, slot, peer),
+                    net::detached);
       continue;
     }
     net::co_spawn(acceptor.get_executor(),

@@ -19,6 +19,10 @@ void UpstreamConnection::mark_connected() {
   metrics_.connections_active->inc();
 }
 
+void UpstreamConnection::start_tls(tls::SslPtr session) {
+  tls_ = std::make_unique<TlsStream>(socket_, session.release());
+}
+
 void UpstreamConnection::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include "albatross/http/classification.hpp"
 #include "albatross/http/proxy_settings.hpp"
 #include "albatross/metrics/catalog.hpp"
+#include "albatross/tls/handshake_failure.hpp"
+#include "albatross/tls/server_context.hpp"
 #include "albatross/upstream/target_group.hpp"
 
 namespace albatross::http {
@@ -33,6 +36,11 @@ struct ListenerContext {
   std::array<metrics::Counter*, kReasonCount> desync{};  // by Reason; [compliant] unused
   metrics::Counter* invalid_headers_dropped = nullptr;
   metrics::Counter* invalid_headers_forwarded = nullptr;
+  // HTTPS listeners only (scheme "https"): the TLS server side and its handshake counters.
+  std::shared_ptr<const tls::ServerContext> tls;
+  std::array<metrics::Counter*, tls::kHandshakeFailureCount> tls_handshake_failures{};
+  metrics::Counter* tls_handshakes_new = nullptr;
+  metrics::Counter* tls_handshakes_resumed = nullptr;
 };
 
 }  // namespace albatross::http

@@ -3,6 +3,9 @@
 #include <array>
 #include <string>
 
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+
 #include "albatross/metrics/registry.hpp"
 
 namespace albatross::metrics {
@@ -31,6 +34,11 @@ struct Catalog {
   Family<Counter>& generated_responses;      // {listener, code}
   Family<Counter>& desync_requests;          // {listener, tier, reason}: requests not Compliant
   Family<Counter>& invalid_header_requests;  // {listener, action}: dropped | forwarded
+  // TLS listeners.
+  Family<Counter>& tls_handshakes;          // {listener, session}: new | resumed
+  Family<Counter>& tls_handshake_failures;  // {listener, reason}
+  // Set when a snapshot is built (control registry): notAfter of each served certificate.
+  prometheus::Family<prometheus::Gauge>& tls_certificate_expiry;  // {listener, certificate}
   // Exchanges, per listener and target group.
   Family<Counter>& requests;   // {listener, target_group}
   Family<Counter>& responses;  // {listener, target_group, source, code_class}

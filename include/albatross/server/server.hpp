@@ -20,6 +20,7 @@
 #include "albatross/server/snapshot.hpp"
 #include "albatross/server/systemd_notifier.hpp"
 #include "albatross/server/worker.hpp"
+#include "albatross/tls/ticket_key_ring.hpp"
 #include "albatross/upstream/state_table.hpp"
 
 namespace albatross::server {
@@ -93,6 +94,8 @@ class Server final : public admin::AdminHandler {
   std::shared_ptr<accesslog::AccessLogSink> access_log_;
   // Sticky keys when no sticky_key_file is configured: made once, kept across reloads.
   upstream::StickyKeyRing fallback_keys_ = upstream::StickyKeyRing::generate_random();
+  // TLS session-ticket keys, shared by every snapshot; rotated hourly by housekeeping().
+  std::shared_ptr<tls::TicketKeyRing> ticket_keys_ = std::make_shared<tls::TicketKeyRing>();
   ReloadRecord last_reload_;
   // Control-plane metrics (prometheus-cpp, written on the control thread only).
   prometheus::Counter* reloads_success_ = nullptr;

@@ -8,6 +8,7 @@
 #include "albatross/config/config_error.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
+#include "albatross/tls/ticket_key_ring.hpp"
 #include "albatross/upstream/state_table.hpp"
 #include "albatross/upstream/sticky_codec.hpp"
 
@@ -19,13 +20,17 @@ config::Config load_config(const std::string& path, config::ConfigErrors& errors
                            std::string* file_hash = nullptr);
 
 // Stage 3: resolves target hosts, attaches observed state from `states` and metric handles from
-// `catalog`, compiles listener routes. Returns nullptr with `errors` filled when a host does not
-// resolve. Runs on the control thread, off the request path.
+// `catalog`, compiles listener routes, loads TLS certificates and builds TLS contexts. Returns
+// nullptr with `errors` filled when a host does not resolve or TLS cannot be set up (every
+// error with its key path, so --check reports them). Runs on the control thread, off the request
+// path.
 struct BuildOptions {
   // A listener's socket key (ListenSocketSet::key_for) -> the port bound (port 0 binds pick one).
   std::map<std::string, std::uint16_t> bound_ports;
   std::shared_ptr<accesslog::AccessLogSink> access_log;  // already opened by the caller
   std::shared_ptr<const upstream::StickyCodec> sticky_codec;
+  // Session-ticket keys of every TLS listener, kept across reloads (nullptr: a fresh ring).
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys;
 };
 
 // The sticky cookie codec for `global`: keys from global.sticky_key_file, or `fallback` (a random

@@ -8,6 +8,7 @@
 
 #include "albatross/common/host_port.hpp"
 #include "albatross/metrics/catalog.hpp"
+#include "albatross/tls/client_context.hpp"
 #include "albatross/upstream/target_state.hpp"
 
 namespace albatross::upstream {
@@ -22,6 +23,7 @@ struct Target {
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // resolved when the snapshot was built
   std::uint64_t sticky_id = 0;  // stable across reloads and processes; what a sticky cookie names
   std::shared_ptr<TargetState> state;
+  std::shared_ptr<const tls::ClientContext> tls;  // HTTPS target groups only
   metrics::TargetMetrics metrics;
 };
 
