@@ -37,7 +37,7 @@ struct CertificateSpec {
   const TestCertificate* issuer = nullptr;   // signed by this CA; self-signed when null
 };
 
-namespace detail {
+namespace cert_detail {
 
 struct Free {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -61,10 +61,10 @@ inline void add_extension(X509* cert, X509* issuer, int nid, const std::string& 
   X509_EXTENSION_free(ext);
 }
 
-}  // namespace detail
+}  // namespace cert_detail
 
 inline TestCertificate make_certificate(const CertificateSpec& spec) {
-  using detail::Free;
+  using cert_detail::Free;
   std::unique_ptr<EVP_PKEY, Free> key(spec.ecdsa ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048));
   if (!key) throw std::runtime_error("key generation failed");
   std::unique_ptr<X509, Free> cert(X509_new());
@@ -99,28 +99,28 @@ inline TestCertificate make_certificate(const CertificateSpec& spec) {
     X509_set_issuer_name(cert.get(), name);
   }
   X509* signer = issuer_cert ? issuer_cert.get() : cert.get();
-  detail::add_extension(cert.get(), signer, NID_basic_constraints,
-                        spec.ca ? "critical,CA:TRUE" : "CA:FALSE");
+  cert_detail::add_extension(cert.get(), signer, NID_basic_constraints,
+                             spec.ca ? "critical,CA:TRUE" : "CA:FALSE");
   if (spec.ca)
-    detail::add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    cert_detail::add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
   std::string sans;
   for (const std::string& dns : spec.dns_names)
     sans += (sans.empty() ? "DNS:" : ",DNS:") + dns;
   for (const std::string& ip : spec.ip_addresses)
     sans += (sans.empty() ? "IP:" : ",IP:") + ip;
-  if (!sans.empty()) detail::add_extension(cert.get(), signer, NID_subject_alt_name, sans);
-  detail::add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  if (!sans.empty()) cert_detail::add_extension(cert.get(), signer, NID_subject_alt_name, sans);
+  cert_detail::add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
   if (X509_sign(cert.get(), issuer_key ? issuer_key.get() : key.get(), EVP_sha256()) == 0)
     throw std::runtime_error("X509_sign failed");
 
   TestCertificate out;
   std::unique_ptr<BIO, Free> bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509(bio.get(), cert.get());
-  out.certificate_pem = detail::bio_text(bio.get());
+  out.certificate_pem = cert_detail::bio_text(bio.get());
   if (spec.issuer != nullptr) out.certificate_pem += spec.issuer->certificate_pem;
   bio.reset(BIO_new(BIO_s_mem()));
   PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  out.private_key_pem = detail::bio_text(bio.get());
+  out.private_key_pem = cert_detail::bio_text(bio.get());
   return out;
 }
 
