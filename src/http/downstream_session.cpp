@@ -390,6 +390,14 @@ class DownstreamSession final : public Deadline, public SessionHook {
   void begin_record() {
     record_.reset();
     record_.type = ctx_->scheme == "https" ? "https" : "http";
+    if constexpr (!kPlain<Stream>) {
+      // OpenSSL's names (as ALB logs them); both strings are static in OpenSSL.
+      SSL* ssl = stream_.native_handle();
+      record_.tls_cipher = SSL_get_cipher_name(ssl);
+      record_.tls_protocol = SSL_get_version(ssl);
+      const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+      if (sni != nullptr) record_.sni.assign(sni);
+    }
     record_.request_creation_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count();

@@ -64,12 +64,11 @@ std::string tls_table(const Certificates& c, const std::string& extra = {}) {
 }
 
 std::string config_text(const std::string& tls, std::uint16_t target_port,
-                        const std::string& group_extra = {}) {
-  return "[global]\nthreads = 1\nadmin = \"127.0.0.1:0\"\n"
-         "[[listener]]\nname = \"https\"\nbind = \"127.0.0.1:0\"\ntarget_group = \"app\"\n" +
-         tls +
+                        const std::string& global_extra = {}) {
+  return "[global]\nthreads = 1\nadmin = \"127.0.0.1:0\"\n" + global_extra +
+         "[[listener]]\nname = \"https\"\nbind = \"127.0.0.1:0\"\ntarget_group = \"app\"\n" + tls +
          "[[target_group]]\nname = \"app\"\ntargets = [\"127.0.0.1:" + std::to_string(target_port) +
-         "\"]\n" + group_extra + "[target_group.health_check]\nenabled = false\n";
+         "\"]\n[target_group.health_check]\nenabled = false\n";
 }
 
 double failures(const TlsDaemon& daemon, const std::string& reason) {
@@ -170,17 +169,26 @@ TEST_CASE(
 TEST_CASE("a request over TLS reaches the target with X-Forwarded-Proto https and the port") {
   Certificates certs;
   AppTarget app;
-  std::string path = certs.dir.write("a.toml", config_text(tls_table(certs), app.port()));
+  std::string path = certs.dir.write(
+      "a.toml", config_text(tls_table(certs), app.port(), "access_log = \"stderr\"\n"));
   TlsDaemon daemon(path);
   std::uint16_t port = daemon.port("https");
   TlsClientOptions options;
   options.server_name = "site.test";
+  options.max_version = TLS1_2_VERSION;
   TlsClientResult result = tls_request(port, options, kRequest);
   REQUIRE(result.handshake_ok);
   CHECK(result.response.starts_with("HTTP/1.1 200"));
   CHECK(result.response.find("\nX-Forwarded-Proto: https\n") != std::string::npos);
   CHECK(result.response.find("\nX-Forwarded-Port: " + std::to_string(port) + "\n") !=
         std::string::npos);
+  // The access log names the protocol, the cipher and the SNI, in OpenSSL's words as ALB does.
+  CHECK(eventually([&] {
+    std::string log = daemon.log();
+    return log.find("https ") != std::string::npos &&
+           log.find(" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 ") != std::string::npos &&
+           log.find("site.test") != std::string::npos;
+  }));
 }
 
 TEST_CASE("a second connection resumes the session with its ticket (TLS 1.2 and 1.3)") {
