@@ -182,6 +182,7 @@ TEST_CASE("a request over TLS reaches the target with X-Forwarded-Proto https an
   CHECK(result.response.find("\nX-Forwarded-Proto: https\n") != std::string::npos);
   CHECK(result.response.find("\nX-Forwarded-Port: " + std::to_string(port) + "\n") !=
         std::string::npos);
+  CHECK(result.close_notify);  // TLS closed properly, not a bare TCP close
   // The access log names the protocol, the cipher and the SNI, in OpenSSL's words as ALB does.
   CHECK(eventually([&] {
     std::string log = daemon.log();
@@ -231,6 +232,26 @@ TEST_CASE("a client that sends nothing is closed at handshake_timeout, and count
   CHECK(result.elapsed >= std::chrono::milliseconds(250));
   CHECK(result.elapsed < std::chrono::seconds(3));
   CHECK(eventually([&] { return failures(daemon, "timeout") == 1; }));
+}
+
+TEST_CASE("a renewed certificate is served after a reload; the old one until then") {
+  Certificates certs;
+  AppTarget app;
+  std::string path = certs.dir.write("a.toml", config_text(tls_table(certs), app.port()));
+  TlsDaemon daemon(path);
+  std::uint16_t port = daemon.port("https");
+  CHECK(handshake(port, 0, "site.test").leaf_cn == "site.test");
+  certs.dir.write("site", make_certificate({.common_name = "site.test renewed",
+                                            .dns_names = {"site.test", "*.site.test"}}));
+  CHECK(handshake(port, 0, "site.test").leaf_cn == "site.test");
+  REQUIRE(daemon.reload());
+  CHECK(handshake(port, 0, "site.test").leaf_cn == "site.test renewed");
+
+  // A broken renewal (a key that does not match) fails the reload; the running one stays.
+  certs.dir.write("site.key", make_certificate({}).private_key_pem, 0600);
+  REQUIRE(daemon.reload("reload failed"));
+  CHECK(daemon.log().find("listener[0].tls.private_key") != std::string::npos);
+  CHECK(handshake(port, 0, "site.test").leaf_cn == "site.test renewed");
 }
 
 TEST_CASE("certificate expiry is exported per listener and certificate") {

@@ -167,6 +167,19 @@ std::uint16_t TlsDaemon::port(const std::string& listener) const {
   return it->second;
 }
 
+bool TlsDaemon::reload(const std::string& text) {
+  auto count = [&] {
+    std::string current = log();
+    std::size_t n = 0;
+    for (auto at = current.find(text); at != std::string::npos; at = current.find(text, at + 1))
+      ++n;
+    return n;
+  };
+  std::size_t before = count();
+  ::kill(pid_, SIGHUP);
+  return eventually([&] { return count() > before; }, std::chrono::seconds(10));
+}
+
 std::string TlsDaemon::log() const {
   std::lock_guard lock(mutex_);
   return log_;
@@ -256,7 +269,10 @@ TlsClientResult tls_request(std::uint16_t port, const TlsClientOptions& options,
       auto deadline = TlsClock::now() + kIoTimeout;
       while (TlsClock::now() < deadline) {
         int n = SSL_read(ssl, buffer, sizeof buffer);
-        if (n <= 0) break;
+        if (n <= 0) {
+          result.close_notify = SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
+          break;
+        }
         result.response.append(buffer, static_cast<std::size_t>(n));
       }
     }

@@ -46,6 +46,9 @@ class TlsDaemon {
   std::uint16_t port(const std::string& listener) const;
   std::uint16_t admin_port() const { return admin_port_; }
   std::string log() const;
+  // SIGHUP; true once the log reports the reload's outcome `text` (e.g. "configuration
+  // reloaded") one more time than before.
+  bool reload(const std::string& text = "configuration reloaded");
 
  private:
   pid_t pid_ = -1;
@@ -86,6 +89,7 @@ struct TlsClientResult {
   bool resumed = false;
   std::string alpn;
   std::string response;           // when a request was sent
+  bool close_notify = false;      // the server ended the response with close_notify, not a bare FIN
   bool closed_by_server = false;  // send_nothing: the server closed the connection
   std::chrono::milliseconds elapsed{0};
   std::shared_ptr<SSL_SESSION> session;  // for resumption
