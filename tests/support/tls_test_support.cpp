@@ -1,5 +1,7 @@
 #include "support/tls_test_support.hpp"
 
+#include <doctest/doctest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -147,18 +149,23 @@ TlsDaemon::TlsDaemon(const std::string& config_path) {
 }
 
 TlsDaemon::~TlsDaemon() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    bool exited = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
-                             std::chrono::seconds(10));
-    if (!exited) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  bool exited = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                           std::chrono::seconds(10));
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
   }
   if (reader_.joinable()) reader_.join();
-  if (stderr_fd_ >= 0) ::close(stderr_fd_);
+  ::close(stderr_fd_);
+  // A graceful stop, and nothing the sanitizers of an ASan/UBSan build reported.
+  std::string text = log();
+  bool clean = exited && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+               text.find("Sanitizer") == std::string::npos &&
+               text.find("runtime error:") == std::string::npos;
+  CHECK_MESSAGE(clean, "albatross did not stop cleanly:\n", text);
 }
 
 std::uint16_t TlsDaemon::port(const std::string& listener) const {
