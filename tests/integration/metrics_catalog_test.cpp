@@ -22,6 +22,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/test_certificates.hpp"
+
 extern char** environ;
 
 namespace {
@@ -193,8 +195,8 @@ Exposition parse_exposition(const std::string& text) {
   return e;
 }
 
-// Starts albatross once (one listener, one target group with one target that refuses
-// connections, the admin endpoint on port 0) and returns what its /metrics page declares.
+// Starts albatross once (a plain and a TLS listener, one target group with one target that
+// refuses connections, the admin endpoint on port 0) and returns what its /metrics page declares.
 const Exposition& live_exposition() {
   static const Exposition exposition = [] {
     fs::path dir = fs::temp_directory_path() / ("albatross-metrics-" + std::to_string(::getpid()));
@@ -207,9 +209,16 @@ const Exposition& live_exposition() {
     socklen_t length = sizeof address;
     REQUIRE(::bind(target_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
     REQUIRE(::getsockname(target_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    // The TLS metrics (certificate expiry among them) have series only with a TLS listener.
+    albatross::testing::CertificateDir certificates;
+    auto certificate = certificates.write(
+        "site", albatross::testing::make_certificate({.common_name = "site.test"}));
     std::ofstream(dir / "albatross.toml")
         << "[global]\nthreads = 1\nadmin = \"127.0.0.1:0\"\n"
         << "[[listener]]\nname = \"http\"\nbind = \"127.0.0.1:0\"\ntarget_group = \"app\"\n"
+        << "[[listener]]\nname = \"https\"\nbind = \"127.0.0.1:0\"\ntarget_group = \"app\"\n"
+        << "tls = { certificate = \"" << certificate.certificate << "\", private_key = \""
+        << certificate.private_key << "\" }\n"
         << "[[target_group]]\nname = \"app\"\ntargets = [\"127.0.0.1:" << ntohs(address.sin_port)
         << "\"]\n";
 
