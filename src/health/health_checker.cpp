@@ -38,6 +38,8 @@ struct HealthChecker::Entry {
   std::shared_ptr<upstream::TargetState> state;
   std::vector<net::ip::tcp::endpoint> endpoints;  // with the health-check port
   std::string host_header;
+  std::shared_ptr<const tls::ClientContext> tls;  // HTTPS target groups: checks go over TLS
+  std::string server_name;
   Hysteresis hysteresis;
   TargetHealthMetrics metrics;
   bool checked = true;           // its group has health checks enabled
@@ -172,6 +174,8 @@ void HealthChecker::update(const std::deque<upstream::TargetGroup>& groups) {
       for (auto& endpoint : entry->endpoints)
         endpoint.port(port);
       entry->host_header = HostPort{target.address.host, port}.to_string();
+      entry->tls = target.tls;
+      entry->server_name = target.address.host;
       if (!enabled) {
         if (target.state->health() != TargetHealth::unavailable) {
           target.state->set_health(TargetHealth::unavailable, HealthReason::health_check_disabled);
@@ -281,8 +285,8 @@ void HealthChecker::launch(const std::shared_ptr<Group>& group, const std::share
 net::awaitable<void> HealthChecker::run_check(std::shared_ptr<Group> group,
                                               std::shared_ptr<Entry> entry,
                                               net::any_io_executor executor) {
-  ProbeResult result =
-      co_await probe_target(executor, entry->endpoints, entry->host_header, group->config);
+  ProbeResult result = co_await probe_target(executor, entry->endpoints, entry->host_header,
+                                             group->config, entry->tls, entry->server_name);
   entry->in_flight = false;
   if (entry->retired || group->retired) co_return;
   apply(*group, *entry, result);

@@ -1,6 +1,7 @@
 #include "albatross/health/probe.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -68,8 +69,9 @@ std::string probe_request(std::string_view path, std::string_view host_header) {
 
 net::awaitable<ProbeResult> probe_target(net::any_io_executor executor,
                                          std::vector<tcp::endpoint> endpoints,
-                                         std::string host_header,
-                                         config::HealthCheckConfig config) {
+                                         std::string host_header, config::HealthCheckConfig config,
+                                         std::shared_ptr<const tls::ClientContext> tls,
+                                         std::string server_name) {
   const Clock::time_point start = Clock::now();
   auto io = std::make_shared<ProbeIo>(executor);
   io->timer.expires_after(config.timeout);
@@ -120,10 +122,21 @@ net::awaitable<ProbeResult> probe_target(net::any_io_executor executor,
   }
   if (!connected) co_return io_failure("connect", connect_error);
 
-  const std::string request = probe_request(config.path, host_header);
-  if (auto [ec, n] = co_await net::async_write(io->socket, net::buffer(request), use_nothrow); ec) {
-    co_return io_failure("send", ec);
+  // HTTPS targets: TLS over the connected socket (closing the socket on timeout ends it too).
+  std::unique_ptr<net::ssl::stream<tcp::socket&>> secure;
+  if (tls) {
+    tls::SslPtr session = tls->new_session(server_name);
+    if (!session) co_return finish(CheckResult::failed, "cannot create a TLS session");
+    secure = std::make_unique<net::ssl::stream<tcp::socket&>>(io->socket, session.release());
+    auto [ec] = co_await secure->async_handshake(net::ssl::stream_base::client, use_nothrow);
+    if (ec) co_return io_failure("TLS handshake", ec);
   }
+
+  const std::string request = probe_request(config.path, host_header);
+  auto [write_ec, written] =
+      secure ? co_await net::async_write(*secure, net::buffer(request), use_nothrow)
+             : co_await net::async_write(io->socket, net::buffer(request), use_nothrow);
+  if (write_ec) co_return io_failure("send", write_ec);
 
   ByteBuffer buffer;
   http::HeadScanner scanner(kProbeHeadLimits);
@@ -134,8 +147,9 @@ net::awaitable<ProbeResult> probe_target(net::any_io_executor executor,
       co_return finish(CheckResult::failed, "invalid response: head too large");
     }
     char* free = buffer.prepare(kReadChunk, kReadChunk);
-    auto [ec, n] =
-        co_await io->socket.async_read_some(net::buffer(free, buffer.free_space()), use_nothrow);
+    net::mutable_buffer space = net::buffer(free, buffer.free_space());
+    auto [ec, n] = secure ? co_await secure->async_read_some(space, use_nothrow)
+                          : co_await io->socket.async_read_some(space, use_nothrow);
     if (ec == net::error::eof || (!ec && n == 0)) {
       co_return finish(CheckResult::failed, "connection closed before a complete response head");
     }

@@ -337,12 +337,13 @@ TEST_CASE("HTTPS targets: TLS to the target with SNI, unverified by default, ver
   TestCertificate other_ca = make_certificate({.common_name = "Other CA", .ca = true});
   std::string other_ca_file = dir.write("other-ca.pem", other_ca.certificate_pem);
 
-  auto config = [&](const std::string& group_extra) {
+  auto config = [&](const std::string& group_extra,
+                    const std::string& health_check = "enabled = false\n") {
     return "[global]\nthreads = 1\nadmin = \"127.0.0.1:0\"\n"
            "[[listener]]\nname = \"http\"\nbind = \"127.0.0.1:0\"\ntarget_group = \"secure\"\n"
            "[[target_group]]\nname = \"secure\"\nprotocol = \"https\"\n" +
            group_extra + "targets = [\"localhost:" + std::to_string(target.port()) +
-           "\"]\n[target_group.health_check]\nenabled = false\n";
+           "\"]\n[target_group.health_check]\n" + health_check;
   };
   auto get = [&](const TlsDaemon& daemon) { return http_get(daemon.port("http"), "/hello"); };
 
@@ -356,6 +357,16 @@ TEST_CASE("HTTPS targets: TLS to the target with SNI, unverified by default, ver
     // The pooled TLS connection carries the next exchange.
     CHECK(get(daemon).starts_with("HTTP/1.1 200"));
     CHECK(target.handshakes() == 1);
+  }
+  SUBCASE("health checks go over TLS too") {
+    TlsDaemon daemon(dir.write("a.toml", config("", "interval = \"1s\"\ntimeout = \"500ms\"\n")));
+    CHECK(eventually(
+        [&] {
+          return http_get(daemon.admin_port(), "/status").find("\"state\":\"healthy\"") !=
+                 std::string::npos;
+        },
+        std::chrono::seconds(10)));
+    CHECK(target.handshakes() >= 1);
   }
   SUBCASE("verified against the right CA") {
     TlsDaemon daemon(dir.write("a.toml", config("verify = true\nca_file = \"" + ca_file + "\"\n")));

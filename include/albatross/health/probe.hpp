@@ -11,6 +11,7 @@
 
 #include "albatross/config/target_group_config.hpp"
 #include "albatross/health/check_result.hpp"
+#include "albatross/tls/client_context.hpp"
 
 namespace albatross::health {
 
@@ -33,10 +34,13 @@ std::string probe_request(std::string_view path, std::string_view host_header);
 // Runs one health check over a new connection: connects to the endpoints in order, sends
 // probe_request(), reads the response head (the body is never waited for) and closes the
 // connection. The whole check, connect included, is bounded by `config.timeout`; the result
-// never throws for I/O errors. `endpoints` must already carry the health-check port.
+// never throws for I/O errors. `endpoints` must already carry the health-check port. With `tls`
+// (an HTTPS target group) the request goes over TLS to `server_name`, the handshake inside the
+// same timeout, as ALB checks HTTPS targets.
 // Thread: a single-threaded executor (the control context), which also runs the timeout.
 boost::asio::awaitable<ProbeResult> probe_target(
     boost::asio::any_io_executor executor, std::vector<boost::asio::ip::tcp::endpoint> endpoints,
-    std::string host_header, config::HealthCheckConfig config);
+    std::string host_header, config::HealthCheckConfig config,
+    std::shared_ptr<const tls::ClientContext> tls = nullptr, std::string server_name = {});
 
 }  // namespace albatross::health
