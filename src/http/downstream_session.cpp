@@ -161,7 +161,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
         scanner_(ctx_->settings->request_limits) {
     client_address_ = peer.address().to_string();
     client_port_ = peer.port();
-    worker_.add_session(*this);
+    worker_.add_session(*this, slot_.get());
     connection_metrics_.connections->inc();
     connection_metrics_.connections_active->inc();
   }
@@ -261,7 +261,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
           header_deadline = true;
         }
       } else {
-        if (worker_.draining) co_return false;
+        if (worker_.draining || slot_->retired) co_return false;
         in_.release_if_empty();
         set(ctx().config.idle_timeout);
         idle_ = true;
@@ -527,7 +527,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
       record_.response_processing = seconds_between(response_at, Clock::now());
       if (upgrade) record_.type = record_.type == "https" ? "wss" : "ws";
     }
-    bool client_keep_alive = facts.keep_alive && !close_after && !worker_.draining && !upgrade;
+    bool client_keep_alive =
+        facts.keep_alive && !close_after && !worker_.draining && !slot_->retired && !upgrade;
     ClientFraming framing = ClientFraming::none;
     switch (response.body) {
       case ResponseBody::none:
