@@ -233,9 +233,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
   // Reads the next request head into in_. False when the connection should end (the client
   // left, timed out, or sent something answered with an error).
   net::awaitable<bool> read_request_head() {
-    scanner_.reset();
-    bool header_deadline = false;
     const HeadLimits& limits = ctx().settings->request_limits;
+    // Limits of the current snapshot: the one the scanner was made with may be gone by now.
+    scanner_ = HeadScanner(limits);
+    bool header_deadline = false;
     for (;;) {
       if (!in_.empty()) {
         switch (scanner_.scan(in_.view())) {
