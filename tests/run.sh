@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build ccache pkg-config libboost1.81-all-dev libssl-dev
-          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl)
+          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -182,7 +182,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
         scanner_(ctx_->settings->request_limits) {
     client_address_ = peer.address().to_string();
     client_port_ = peer.port();
-    worker_.add_session(*this);
+    worker_.add_session(*this, slot_.get());
     connection_metrics_.connections->inc();
     connection_metrics_.connections_active->inc();
   }
@@ -288,9 +288,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
   // Reads the next request head into in_. False when the connection should end (the client
   // left, timed out, or sent something answered with an error).
   net::awaitable<bool> read_request_head() {
-    scanner_.reset();
-    bool header_deadline = false;
     const HeadLimits& limits = ctx().settings->request_limits;
+    // Limits of the current snapshot: the one the scanner was made with may be gone by now.
+    scanner_ = HeadScanner(limits);
+    bool header_deadline = false;
     for (;;) {
       if (!in_.empty()) {
         switch (scanner_.scan(in_.view())) {
@@ -316,7 +317,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
           header_deadline = true;
         }
       } else {
-        if (worker_.draining) co_return false;
+        if (worker_.draining || slot_->retired) co_return false;
         in_.release_if_empty();
         set(ctx().config.idle_timeout);
         idle_ = true;
@@ -592,7 +593,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
       record_.response_processing = seconds_between(response_at, Clock::now());
       if (upgrade) record_.type = record_.type == "https" ? "wss" : "ws";
     }
-    bool client_keep_alive = facts.keep_alive && !close_after && !worker_.draining && !upgrade;
+    bool client_keep_alive =
+        facts.keep_alive && !close_after && !worker_.draining && !slot_->retired && !upgrade;
     ClientFraming framing = ClientFraming::none;
     switch (response.body) {
       case ResponseBody::none:

@@ -33,7 +33,8 @@ void WorkerContext::log_exchange(const std::shared_ptr<accesslog::AccessLogSink>
   }
 }
 
-void WorkerContext::add_session(SessionHook& session) {
+void WorkerContext::add_session(SessionHook& session, const ListenerSlot* slot) {
+  session.slot_ = slot;
   session.prev_ = nullptr;
   session.next_ = sessions_;
   if (sessions_) sessions_->prev_ = &session;
@@ -61,6 +62,15 @@ void WorkerContext::drain() {
     s = next;
   }
   pool.close_all();
+}
+
+void WorkerContext::retire(ListenerSlot& slot) {
+  slot.retired = true;
+  for (SessionHook* s = sessions_; s != nullptr;) {
+    SessionHook* next = s->next_;
+    if (s->slot_ == &slot) s->drain();
+    s = next;
+  }
 }
 
 void WorkerContext::abort_all() {

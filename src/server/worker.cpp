@@ -134,11 +134,14 @@ void Worker::apply_here(std::vector<ListenerAssignment>& listeners) {
         net::detached);
     next[assignment.key] = std::move(acceptor);
   }
-  // Listeners the new snapshot dropped stop accepting; their open connections carry on.
+  // Listeners the new snapshot dropped stop accepting; their open connections finish the
+  // exchange in flight and close (they would otherwise be served from this stale snapshot for
+  // good: its targets drain, so they would end up answered 503).
   for (auto& [key, acceptor] : acceptors_) {
     boost::system::error_code ignored;
     acceptor->acceptor.close(ignored);
     acceptor->backoff.cancel();
+    context_->retire(*acceptor->slot);
   }
   acceptors_ = std::move(next);
 }

@@ -18,6 +18,13 @@
 namespace albatross::testing {
 namespace {
 
+std::size_t occurrences(const std::string& log, std::string_view text) {
+  std::size_t n = 0;
+  for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+    ++n;
+  return n;
+}
+
 int timeout_until(TimePoint deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
@@ -112,6 +119,24 @@ void AlbatrossProcess::send_signal(int signal) const {
   }
 }
 
+bool AlbatrossProcess::reload(TimePoint deadline) const {
+  static constexpr std::string_view kDone = "configuration reloaded";
+  static constexpr std::string_view kFailed = "reload failed";
+  std::unique_lock lock(mutex_);
+  const std::size_t done = occurrences(log_, kDone);
+  const std::size_t failed = occurrences(log_, kFailed);
+  lock.unlock();
+  send_signal(SIGHUP);
+  lock.lock();
+  bool outcome = changed_.wait_until(lock, deadline, [&] {
+    return log_closed_ || occurrences(log_, kDone) > done || occurrences(log_, kFailed) > failed;
+  });
+  if (!outcome || occurrences(log_, kDone) + occurrences(log_, kFailed) == done + failed) {
+    throw std::runtime_error("albatross logged no reload outcome; its log:\n" + log_);
+  }
+  return occurrences(log_, kDone) > done;
+}
+
 std::optional<int> AlbatrossProcess::wait_exit(TimePoint deadline) {
   if (exit_code_) return exit_code_;
   if (pid_ <= 0) throw std::runtime_error("albatross was never started");
@@ -134,6 +159,19 @@ bool AlbatrossProcess::wait_for_log(std::string_view text, TimePoint deadline) c
   return changed_.wait_until(lock, deadline, [&] {
     return log_.find(text) != std::string::npos || log_closed_;
   }) && log_.find(text) != std::string::npos;
+}
+
+std::size_t AlbatrossProcess::log_count(std::string_view text) const {
+  std::lock_guard lock(mutex_);
+  return occurrences(log_, text);
+}
+
+bool AlbatrossProcess::wait_for_log_count(std::string_view text, std::size_t count,
+                                          TimePoint deadline) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [&] {
+    return log_closed_ || occurrences(log_, text) >= count;
+  }) && occurrences(log_, text) >= count;
 }
 
 std::uint64_t AlbatrossProcess::status_field(std::string_view key) const {

@@ -39,6 +39,11 @@ class AlbatrossProcess {
   const std::string& config_path() const { return config_.path(); }
 
   void send_signal(int signal) const;
+  // Replaces the configuration file's content (the next reload reads it).
+  void rewrite_config(std::string_view config_text) const { config_.write(config_text); }
+  // SIGHUP, then waits for the reload's outcome in the log: true for "configuration reloaded",
+  // false for "reload failed"; throws when neither is logged by `deadline`.
+  bool reload(TimePoint deadline = after(std::chrono::seconds(10))) const;
   // The exit code (128 + signal number when killed by a signal), or nullopt if the process is
   // still running at `deadline`. Once it returns a code, stderr_text() holds the whole log.
   std::optional<int> wait_exit(TimePoint deadline);
@@ -47,6 +52,10 @@ class AlbatrossProcess {
   std::string stderr_text() const;
   // Waits until the log contains `text`; true when it does before `deadline`.
   bool wait_for_log(std::string_view text, TimePoint deadline) const;
+  // Times `text` occurs in the log so far.
+  std::size_t log_count(std::string_view text) const;
+  // Waits until `text` occurs at least `count` times; true when it does before `deadline`.
+  bool wait_for_log_count(std::string_view text, std::size_t count, TimePoint deadline) const;
 
   // VmHWM and VmRSS from /proc/PID/status, in bytes.
   std::uint64_t peak_rss() const;

@@ -7,6 +7,11 @@ ConfigText& ConfigText::threads(int n) {
   return *this;
 }
 
+ConfigText& ConfigText::admin(std::string_view address) {
+  admin_ = address;
+  return *this;
+}
+
 ConfigText& ConfigText::global(std::string_view extra) {
   global_.append(extra);
   global_.push_back('\n');
@@ -22,7 +27,7 @@ ConfigText& ConfigText::listener(std::string_view name, std::string_view target_
 }
 
 ConfigText& ConfigText::target_group(std::string_view name, const std::vector<std::uint16_t>& ports,
-                                     std::string_view extra) {
+                                     std::string_view extra, std::string_view health_check) {
   sections_.append("\n[[target_group]]\nname = \"").append(name).append("\"\ntargets = [");
   for (std::size_t i = 0; i < ports.size(); ++i) {
     if (i > 0) sections_.append(", ");
@@ -30,12 +35,13 @@ ConfigText& ConfigText::target_group(std::string_view name, const std::vector<st
   }
   sections_.append("]\n").append(extra).append("\n");
   // A sub-table ends the section's plain keys, so it goes last.
-  sections_.append("[target_group.health_check]\nenabled = false\n");
+  sections_.append("[target_group.health_check]\n").append(health_check).append("\n");
   return *this;
 }
 
 std::string ConfigText::str() const {
-  return "[global]\nthreads = " + std::to_string(threads_) + "\n" + global_ + sections_;
+  return "[global]\nthreads = " + std::to_string(threads_) + "\nadmin = \"" + admin_ + "\"\n" +
+         global_ + sections_;
 }
 
 }  // namespace albatross::testing

@@ -20,14 +20,18 @@ namespace albatross::http {
 // the slot and re-read it at the start of each exchange. Thread: the worker's.
 struct ListenerSlot {
   std::shared_ptr<const ListenerContext> current;
+  // A reload removed the listener: `current` will never be replaced again, so its sessions
+  // finish the exchange in flight and close rather than serve from a stale configuration.
+  bool retired = false;
 };
 
-// A live downstream session as its worker tracks it, for graceful shutdown.
+// A live downstream session as its worker tracks it, for graceful shutdown and for retiring the
+// listener that accepted it.
 class SessionHook {
  public:
   virtual ~SessionHook() = default;
-  // Called when the worker starts draining: idle sessions close now, busy ones after their
-  // current exchange.
+  // Called when the worker starts draining, or the session's listener is retired: idle sessions
+  // close now, busy ones after their current exchange.
   virtual void drain() = 0;
   // Called when the worker stops for good: close every socket now.
   virtual void abort() = 0;
@@ -36,6 +40,7 @@ class SessionHook {
   friend struct WorkerContext;
   SessionHook* prev_ = nullptr;
   SessionHook* next_ = nullptr;
+  const ListenerSlot* slot_ = nullptr;
 };
 
 // Per-worker resources shared by the sessions of that worker: the deadline wheel, the upstream
@@ -46,8 +51,11 @@ struct WorkerContext {
                 std::shared_ptr<std::atomic<std::int64_t>> connections);
   ~WorkerContext();
 
-  void add_session(SessionHook& session);
+  // `slot`: the listener slot the session was accepted on.
+  void add_session(SessionHook& session, const ListenerSlot* slot);
   void remove_session(SessionHook& session);
+  // Marks `slot` retired and drains the sessions accepted on it.
+  void retire(ListenerSlot& slot);
   // Starts draining: every session is told, and new exchanges answer with Connection: close.
   void drain();
   // Closes every session's sockets (shutdown timeout reached, or the worker stops).
