@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <string_view>
 #include <utility>
 
@@ -11,28 +10,40 @@ namespace albatross {
 // A contiguous read buffer: [begin, end) holds unread bytes, [end, capacity) is free space.
 // Storage is allocated on first use and can be released while a connection idles, so an idle
 // keep-alive connection holds no buffer. Growth is explicit (reserve) so callers enforce limits.
+// Blocks of kRecycledCapacity go back to a small per-thread cache when released: a keep-alive
+// connection releases and takes one per exchange, and malloc/free of 16 KiB costs more than the
+// rest of the buffer handling.
 class ByteBuffer {
  public:
+  // The capacity the request path asks for; only blocks of exactly this size are recycled.
+  static constexpr std::size_t kRecycledCapacity = 16 * 1024;
+  // Blocks kept per thread (kRecycledCapacity each); beyond that they are freed.
+  static constexpr std::size_t kRecycledBlocksPerThread = 32;
+
   ByteBuffer() = default;
-  // A moved-from buffer is empty and owns no storage (the defaulted moves would leave it
-  // claiming the old capacity over a null pointer).
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
   ByteBuffer(ByteBuffer&& other) noexcept
-      : data_(std::move(other.data_)),
+      : data_(std::exchange(other.data_, nullptr)),
         capacity_(std::exchange(other.capacity_, 0)),
         begin_(std::exchange(other.begin_, 0)),
         end_(std::exchange(other.end_, 0)) {}
   ByteBuffer& operator=(ByteBuffer&& other) noexcept {
-    data_ = std::move(other.data_);
-    capacity_ = std::exchange(other.capacity_, 0);
-    begin_ = std::exchange(other.begin_, 0);
-    end_ = std::exchange(other.end_, 0);
+    if (this != &other) {
+      free_block(data_, capacity_);
+      data_ = std::exchange(other.data_, nullptr);
+      capacity_ = std::exchange(other.capacity_, 0);
+      begin_ = std::exchange(other.begin_, 0);
+      end_ = std::exchange(other.end_, 0);
+    }
     return *this;
   }
+  ~ByteBuffer() { free_block(data_, capacity_); }
 
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
   std::size_t capacity() const { return capacity_; }
-  const char* data() const { return data_.get() + begin_; }
+  const char* data() const { return data_ + begin_; }
   std::string_view view() const { return {data(), size()}; }
 
   // Free space after the unread bytes, compacting or allocating so that at least `min_free`
@@ -40,19 +51,20 @@ class ByteBuffer {
   char* prepare(std::size_t min_free, std::size_t capacity) {
     if (capacity_ - end_ < min_free) {
       if (begin_ > 0 && capacity_ - size() >= min_free) {
-        std::memmove(data_.get(), data_.get() + begin_, size());
+        std::memmove(data_, data_ + begin_, size());
       } else {
         std::size_t new_capacity = capacity_ > capacity ? capacity_ : capacity;
         if (new_capacity < size() + min_free) new_capacity = size() + min_free;
-        std::unique_ptr<char[]> grown(new char[new_capacity]);
-        if (size() > 0) std::memcpy(grown.get(), data_.get() + begin_, size());
-        data_ = std::move(grown);
+        char* grown = allocate_block(new_capacity);
+        if (size() > 0) std::memcpy(grown, data_ + begin_, size());
+        free_block(data_, capacity_);
+        data_ = grown;
         capacity_ = new_capacity;
       }
       end_ -= begin_;
       begin_ = 0;
     }
-    return data_.get() + end_;
+    return data_ + end_;
   }
   std::size_t free_space() const { return capacity_ - end_; }
   void commit(std::size_t n) { end_ += n; }
@@ -64,13 +76,22 @@ class ByteBuffer {
   // Drops the storage if no unread bytes remain.
   void release_if_empty() {
     if (empty()) {
-      data_.reset();
+      free_block(data_, capacity_);
+      data_ = nullptr;
       capacity_ = begin_ = end_ = 0;
     }
   }
 
+  // Blocks waiting in this thread's cache.
+  static std::size_t recycled_blocks();
+
  private:
-  std::unique_ptr<char[]> data_;
+  // new[]/delete[], except that blocks of kRecycledCapacity come from and go to this thread's
+  // cache. A block may be freed on another thread than the one that allocated it.
+  static char* allocate_block(std::size_t capacity);
+  static void free_block(char* block, std::size_t capacity) noexcept;
+
+  char* data_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
