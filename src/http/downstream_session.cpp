@@ -225,7 +225,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     record_.status = status;
     ctx().metrics.count_generated(status);
     if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
-    std::string_view text = generated_response(status, close);
+    std::string_view text = generated_response(status, close, head_request_);
     bool ok = co_await write_client(text);
     co_return ok && !close;
   }
@@ -298,6 +298,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
       }
     }
     if (reason != Reason::compliant) ctx().desync[static_cast<std::size_t>(reason)]->inc();
+    head_request_ = in_.view().starts_with("HEAD ");
     co_await respond(status, true);
     finish_exchange(ctx());
     co_return false;
@@ -355,6 +356,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     // Consuming only moves the read position: `head` views stay valid until in_ is next
     // written, which happens after the upstream head has been built from them.
     in_.consume(head_size);
+    head_request_ = head.is_head;
     if (logging_) {
       record_.method.assign(head.method);
       record_.uri.assign(head.target);
@@ -979,7 +981,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   bool idle_ = false;
-  bool logging_ = false;  // the current exchange is access-logged
+  bool logging_ = false;       // the current exchange is access-logged
+  bool head_request_ = false;  // the current request is HEAD: generated responses have no body
   accesslog::AccessLogRecord record_;
   Clock::time_point received_at_;
   std::weak_ptr<upstream::UpstreamConnection> upstream_;  // the connection in use, for abort()
