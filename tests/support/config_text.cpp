@@ -13,6 +13,11 @@ ConfigText& ConfigText::global(std::string_view extra) {
   return *this;
 }
 
+ConfigText& ConfigText::admin() {
+  admin_ = "127.0.0.1:0";
+  return *this;
+}
+
 ConfigText& ConfigText::listener(std::string_view name, std::string_view target_group,
                                  std::string_view extra) {
   sections_.append("\n[[listener]]\nname = \"").append(name);
@@ -35,7 +40,8 @@ ConfigText& ConfigText::target_group(std::string_view name, const std::vector<st
 }
 
 std::string ConfigText::str() const {
-  return "[global]\nthreads = " + std::to_string(threads_) + "\n" + global_ + sections_;
+  return "[global]\nthreads = " + std::to_string(threads_) + "\nadmin = \"" + admin_ + "\"\n" +
+         global_ + sections_;
 }
 
 }  // namespace albatross::testing

@@ -7,13 +7,15 @@
 
 namespace albatross::testing {
 
-// Builds the TOML text of a test configuration: two worker threads, no admin endpoint, listeners
-// bound to 127.0.0.1 port 0, target groups on loopback with health checks off (targets are
-// then routable from the start). `extra` lines go into the section as written.
+// Builds the TOML text of a test configuration: two worker threads, no admin endpoint (unless
+// admin()), listeners bound to 127.0.0.1 port 0, target groups on loopback with health checks
+// off (targets are then routable from the start). `extra` lines go into the section as written.
 class ConfigText {
  public:
   ConfigText& threads(int n);
   ConfigText& global(std::string_view extra);
+  // Enables the admin endpoint on loopback, port 0 (AlbatrossProcess::admin_port finds it).
+  ConfigText& admin();
   ConfigText& listener(std::string_view name, std::string_view target_group,
                        std::string_view extra = "");
   ConfigText& target_group(std::string_view name, const std::vector<std::uint16_t>& ports,
@@ -22,7 +24,8 @@ class ConfigText {
 
  private:
   int threads_ = 2;
-  std::string global_ = "admin = \"\"\n";
+  std::string global_;
+  std::string admin_;  // global.admin ("" disables the endpoint)
   std::string sections_;
 };
 
