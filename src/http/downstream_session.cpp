@@ -44,27 +44,29 @@ constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
 
 // Reads into `buffer` from a plain socket, or any stream. With `wait_first` on a plain socket
 // it waits for readiness before reading: when no data is expected yet (the next request, a
-// target's response) this saves the read that would only return EAGAIN.
+// target's response) this saves the read that would only return EAGAIN, and the buffer is
+// taken only once bytes are there, so an idle connection holds none while it waits.
 template <typename Stream>
 net::awaitable<std::pair<error_code, std::size_t>> read_some_into(Stream& stream,
                                                                   ByteBuffer& buffer,
                                                                   std::size_t capacity,
                                                                   bool wait_first) {
-  char* p = buffer.prepare(kMinRead, capacity);
-  std::size_t space = buffer.free_space();
   if constexpr (kPlain<Stream>) {
     if (wait_first) {
       for (;;) {
         auto [wait_ec] = co_await stream.async_wait(tcp::socket::wait_read, use_nothrow);
         if (wait_ec) co_return std::pair{wait_ec, std::size_t{0}};
+        char* p = buffer.prepare(kMinRead, capacity);
         error_code ec;
-        std::size_t n = stream.read_some(net::buffer(p, space), ec);
+        std::size_t n = stream.read_some(net::buffer(p, buffer.free_space()), ec);
         if (ec == net::error::would_block || ec == net::error::try_again) continue;
         if (!ec) buffer.commit(n);
         co_return std::pair{ec, n};
       }
     }
   }
+  char* p = buffer.prepare(kMinRead, capacity);
+  std::size_t space = buffer.free_space();
   auto [ec, n] = co_await stream.async_read_some(net::buffer(p, space), use_nothrow);
   if (!ec) buffer.commit(n);
   co_return std::pair{ec, n};
