@@ -214,6 +214,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
   net::awaitable<bool> write_client(const Buffers& buffers) {
     set(ctx().config.idle_timeout);
     auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    // A reader that took too little for idle_timeout (slow read): what remains in the kernel's
+    // send buffer would still trickle out after a close, holding that memory and the peer's
+    // hopes, so the connection is reset instead.
+    if (ec && expired()) reset_on_close_ = true;
     clear();
     sent_bytes_ += n;
     co_return !ec;
@@ -997,9 +1001,13 @@ class DownstreamSession final : public Deadline, public SessionHook {
     ctx().metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
     ctx().metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
     error_code ignored;
-    // Half-close first so a response still in flight is not cut by a reset when unread request
-    // bytes remain in the kernel buffer.
-    lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    if (reset_on_close_) {
+      lowest_layer(stream_).set_option(net::socket_base::linger(true, 0), ignored);
+    } else {
+      // Half-close first so a response still in flight is not cut by a reset when unread
+      // request bytes remain in the kernel buffer.
+      lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    }
     lowest_layer(stream_).close(ignored);
     co_return;
   }
@@ -1019,8 +1027,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   bool idle_ = false;
-  bool logging_ = false;       // the current exchange is access-logged
-  bool head_request_ = false;  // the current request is HEAD: generated responses have no body
+  bool logging_ = false;         // the current exchange is access-logged
+  bool head_request_ = false;    // the current request is HEAD: generated responses have no body
+  bool reset_on_close_ = false;  // a write to the client timed out: close with a reset
   accesslog::AccessLogRecord record_;
   Clock::time_point received_at_;
   Clock::time_point body_deadline_;  // the current request body's (credit_body)
