@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian 12, as root), builds albatross, and runs every test suite:
-# the Release build, then the same tests under ASan+UBSan. CI runs exactly this (.ci/run).
+# the Release build, then the same tests under ASan+UBSan and under TSan, then a short bounded
+# run of each libFuzzer target (tests/fuzz/run.sh, clang). CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build ccache pkg-config libboost1.81-all-dev libssl-dev
-          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk)
+          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk clang-14 clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,4 +32,7 @@ run_suite() {  # name build-dir cmake-args...
 start=$(date +%s)
 run_suite release build -DCMAKE_BUILD_TYPE=Release
 run_suite asan-ubsan build-asan -DCMAKE_BUILD_TYPE=Debug -DALBATROSS_SANITIZE=address
+run_suite tsan build-tsan -DCMAKE_BUILD_TYPE=Debug -DALBATROSS_SANITIZE=thread
+echo "== fuzz: bounded runs"
+bash tests/fuzz/run.sh 15
 echo "== all suites passed in $(( $(date +%s) - start ))s"

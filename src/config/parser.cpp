@@ -310,6 +310,8 @@ void parse_listener(TableReader& r, ListenerConfig& l) {
   r.string("target_group", l.target_group);
   r.duration("idle_timeout", l.idle_timeout, seconds(1), seconds(4000));
   r.duration("header_timeout", l.header_timeout, milliseconds(100), minutes(10));
+  r.duration("body_timeout", l.body_timeout, milliseconds(100), minutes(10));
+  r.integer("body_min_rate", l.body_min_rate, 0, 1'000'000'000);
   if (const toml::table* tls = r.table("tls")) {
     TableReader sub(*tls, r.key_path("tls"), r.config(), r.errors());
     parse_tls(sub, l.tls.emplace());

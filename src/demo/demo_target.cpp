@@ -84,7 +84,9 @@ net::awaitable<void> websocket_echo(tcp::socket socket, http::request<http::empt
 }
 
 // Raw-socket misbehaviours for failure tests. Returns true when the connection must end.
-net::awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode) {
+// `interval`: the pause before each byte of a trickled body.
+net::awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode,
+                               std::chrono::milliseconds interval) {
   if (mode == "reset") {
     std::string_view partial = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial";
     co_await net::async_write(socket, net::buffer(partial), use_nothrow);
@@ -104,7 +106,7 @@ net::awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode) {
     std::string_view head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
     co_await net::async_write(socket, net::buffer(head), use_nothrow);
     for (char c : std::string_view("abcde")) {
-      co_await sleep_for(std::chrono::milliseconds(200));
+      co_await sleep_for(interval);
       auto [ec, n] = co_await net::async_write(socket, net::buffer(&c, 1), use_nothrow);
       if (ec) break;
     }
@@ -162,7 +164,8 @@ net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket,
     if (!body_ok) break;
 
     if (path.starts_with("/misbehave/")) {
-      if (co_await misbehave(*socket, path.substr(11))) break;
+      std::chrono::milliseconds interval(number_param(target, "interval", 200));
+      if (co_await misbehave(*socket, path.substr(11), interval)) break;
       continue;
     }
 

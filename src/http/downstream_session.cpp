@@ -131,7 +131,8 @@ enum class Failure {
   response_invalid,
   response_lost,
   client_lost,
-  client_body_invalid
+  client_body_invalid,
+  client_body_timeout
 };
 
 // Tracks one exchange's claim on a target's in-flight count.
@@ -267,6 +268,10 @@ class DownstreamSession final : public Deadline, public SessionHook {
   net::awaitable<bool> write_client(const Buffers& buffers) {
     set(ctx().config.idle_timeout);
     auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
+    // A reader that took too little for idle_timeout (slow read): what remains in the kernel's
+    // send buffer would still trickle out after a close, holding that memory and the peer's
+    // hopes, so the connection is reset instead.
+    if (ec && expired()) reset_on_close_ = true;
     clear();
     sent_bytes_ += n;
     co_return !ec;
@@ -281,7 +286,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     record_.status = status;
     ctx().metrics.count_generated(status);
     if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
-    std::string_view text = generated_response(status, close);
+    std::string_view text = generated_response(status, close, head_request_);
     bool ok = co_await write_client(text);
     co_return ok && !close;
   }
@@ -355,6 +360,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
       }
     }
     if (reason != Reason::compliant) ctx().desync[static_cast<std::size_t>(reason)]->inc();
+    head_request_ = in_.view().starts_with("HEAD ");
     co_await respond(status, true);
     finish_exchange(ctx());
     co_return false;
@@ -420,6 +426,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
     // Consuming only moves the read position: `head` views stay valid until in_ is next
     // written, which happens after the upstream head has been built from them.
     in_.consume(head_size);
+    head_request_ = head.is_head;
     if (logging_) {
       record_.method.assign(head.method);
       record_.uri.assign(head.target);
@@ -559,6 +566,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
       bool nothing_received = conn->buffer().empty();
       conn->close();
       if (failure == Failure::client_lost) co_return false;
+      // A body that stalled or crawled (slow POST): 408, and nothing after it can be framed.
+      if (failure == Failure::client_body_timeout) co_return co_await respond(408, true, &route);
       // A malformed chunked request body: nothing after it can be framed (RFC 9112 §6.3).
       if (failure == Failure::client_body_invalid) co_return co_await respond(400, true, &route);
       // The keep-alive race: a reused connection the target closed before answering.
@@ -768,6 +777,44 @@ class DownstreamSession final : public Deadline, public SessionHook {
     co_return !ec;
   }
 
+  // The slow-POST bound (listener body_timeout and body_min_rate): the body's deadline starts
+  // body_timeout after it is first expected, grows by 1 s per body_min_rate bytes received, and
+  // never lies more than body_timeout ahead. Time spent waiting for the target to take the body
+  // is added back: a slow target is not the client's doing.
+  void credit_body(std::size_t bytes, Clock::duration target_wait = {}) {
+    const config::ListenerConfig& c = ctx().config;
+    auto now = Clock::now();
+    body_deadline_ += target_wait;
+    if (c.body_min_rate > 0) {
+      body_deadline_ += std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(bytes) / c.body_min_rate));
+    } else if (bytes > 0) {
+      body_deadline_ = now + c.body_timeout;
+    }
+    body_deadline_ = std::min(body_deadline_, now + c.body_timeout);
+  }
+
+  // Reads more of the request body into in_ under the body deadline.
+  net::awaitable<Failure> read_body() {
+    set_at(body_deadline_);
+    auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
+    bool timed_out = expired();
+    clear();
+    if (ec || n == 0) co_return timed_out ? Failure::client_body_timeout : Failure::client_lost;
+    received_bytes_ += n;
+    credit_body(n);
+    co_return Failure::none;
+  }
+
+  // Writes body bytes to the target; the wait is not charged to the client's body deadline.
+  template <typename Buffers>
+  net::awaitable<bool> write_body(upstream::UpstreamConnection& conn, const Buffers& buffers) {
+    auto started = Clock::now();
+    bool ok = co_await write_upstream(conn, buffers);
+    credit_body(0, Clock::now() - started);
+    co_return ok;
+  }
+
   // Sends the request head and body. The body streams from the client through in_, whose
   // capacity bounds the memory one upload can take.
   net::awaitable<Failure> send_request(upstream::UpstreamConnection& conn,
@@ -782,21 +829,19 @@ class DownstreamSession final : public Deadline, public SessionHook {
       // ALB answers 100 Continue itself and forwards the request without Expect (§4.3).
       if (!co_await write_client(kContinueResponse)) co_return Failure::client_lost;
     }
+    body_deadline_ = Clock::now() + ctx().config.body_timeout;
     if (facts.body == BodyKind::content_length) {
       std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), remaining));
+      credit_body(first);
       std::array<net::const_buffer, 2> buffers{net::buffer(upstream_head_),
                                                net::buffer(in_.data(), first)};
-      if (!co_await write_upstream(conn, buffers)) co_return Failure::send_failed;
+      if (!co_await write_body(conn, buffers)) co_return Failure::send_failed;
       in_.consume(first);
       remaining -= first;
       while (remaining > 0) {
-        set(ctx().config.idle_timeout);
-        auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
-        clear();
-        if (ec || n == 0) co_return Failure::client_lost;
-        received_bytes_ += n;
+        if (Failure f = co_await read_body(); f != Failure::none) co_return f;
         std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), remaining));
-        if (!co_await write_upstream(conn, net::buffer(in_.data(), take)))
+        if (!co_await write_body(conn, net::buffer(in_.data(), take)))
           co_return Failure::send_failed;
         in_.consume(take);
         remaining -= take;
@@ -805,7 +850,8 @@ class DownstreamSession final : public Deadline, public SessionHook {
       co_return Failure::none;
     }
     // Chunked: decode what the client sent and re-encode it with clean chunk lines.
-    if (!co_await write_upstream(conn, net::buffer(upstream_head_))) co_return Failure::send_failed;
+    credit_body(in_.size());
+    if (!co_await write_body(conn, net::buffer(upstream_head_))) co_return Failure::send_failed;
     ChunkedDecoder decoder;
     for (;;) {
       Gather gather;
@@ -829,15 +875,11 @@ class DownstreamSession final : public Deadline, public SessionHook {
         }
         if (step.consumed == 0) break;
       }
-      if (!gather.empty() && !co_await write_upstream(conn, gather.span()))
+      if (!gather.empty() && !co_await write_body(conn, gather.span()))
         co_return Failure::send_failed;
       in_.consume(consumed);
       if (done) break;
-      set(ctx().config.idle_timeout);
-      auto [ec, n] = co_await read_some_into(stream_, in_, kBufferSize, false);
-      clear();
-      if (ec || n == 0) co_return Failure::client_lost;
-      received_bytes_ += n;
+      if (Failure f = co_await read_body(); f != Failure::none) co_return f;
     }
     body_sent = true;
     co_return Failure::none;
@@ -1045,11 +1087,17 @@ class DownstreamSession final : public Deadline, public SessionHook {
     clear();
     ctx().metrics.sent_bytes->inc(std::exchange(sent_bytes_, 0));
     ctx().metrics.received_bytes->inc(std::exchange(received_bytes_, 0));
-    if constexpr (!kPlain<Stream>) co_await send_close_notify();
+    if constexpr (!kPlain<Stream>) {
+      if (!reset_on_close_) co_await send_close_notify();
+    }
     error_code ignored;
-    // Half-close first so a response still in flight is not cut by a reset when unread request
-    // bytes remain in the kernel buffer.
-    lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    if (reset_on_close_) {
+      lowest_layer(stream_).set_option(net::socket_base::linger(true, 0), ignored);
+    } else {
+      // Half-close first so a response still in flight is not cut by a reset when unread
+      // request bytes remain in the kernel buffer.
+      lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    }
     lowest_layer(stream_).close(ignored);
     co_return;
   }
@@ -1069,9 +1117,12 @@ class DownstreamSession final : public Deadline, public SessionHook {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   bool idle_ = false;
-  bool logging_ = false;  // the current exchange is access-logged
+  bool logging_ = false;         // the current exchange is access-logged
+  bool head_request_ = false;    // the current request is HEAD: generated responses have no body
+  bool reset_on_close_ = false;  // a write to the client timed out: close with a reset
   accesslog::AccessLogRecord record_;
   Clock::time_point received_at_;
+  Clock::time_point body_deadline_;  // the current request body's (credit_body)
   std::weak_ptr<upstream::UpstreamConnection> upstream_;  // the connection in use, for abort()
 };
 

@@ -102,13 +102,15 @@ struct Table {
 
 }  // namespace
 
-std::string_view generated_response(int status, bool close) {
+std::string_view generated_response(int status, bool close, bool head_request) {
   static const Table table;
   std::size_t index = 10;  // 500 for anything not in the table
   for (std::size_t i = 0; i < std::size(kStatuses); ++i) {
     if (kStatuses[i] == status) index = i;
   }
-  return close ? table.closing[index] : table.keep_alive[index];
+  std::string_view response = close ? table.closing[index] : table.keep_alive[index];
+  if (head_request) response = response.substr(0, response.find("\r\n\r\n") + 4);
+  return response;
 }
 
 }  // namespace albatross::http

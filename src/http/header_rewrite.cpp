@@ -192,7 +192,7 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
   }
   if (head.upgrade) {
     out.append("Connection: Upgrade\r\nUpgrade: ");
-    out.append(head.upgrade_protocol);
+    append_text(out, head.upgrade_protocol, true);  // the client's value, blanked like any other
     out.append("\r\n");
   }
   out.append("\r\n");
@@ -237,7 +237,7 @@ void write_downstream_response(const ResponseHead& head, const ResponseContext& 
   out.append(context.extra_fields);
   if (context.upgrade) {
     out.append("Connection: Upgrade\r\nUpgrade: ");
-    out.append(context.upgrade_protocol);
+    append_text(out, context.upgrade_protocol, true);
     out.append("\r\n");
   } else if (!context.keep_alive) {
     out.append("Connection: close\r\n");

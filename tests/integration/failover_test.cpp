@@ -98,6 +98,14 @@ TEST_CASE("a group whose only target is down answers 502; an empty group answers
   // Nothing went wrong on the connection itself: it may carry on.
   CHECK_FALSE(unavailable.connection_close());
   CHECK(empty.get("/").status == 503);
+  // To a HEAD, the same head without its body: the next response on the connection is read
+  // from its first byte.
+  HttpResponse head = empty.request("HEAD", "/");
+  CHECK(head.status == 503);
+  CHECK_FALSE(head.connection_close());
+  CHECK(head.header("Content-Length"));
+  CHECK(empty.get("/").status == 503);
+  CHECK(empty.unexpected().empty());
 
   HttpClient live(albatross.port("live"));
   CHECK(live.get("/").status == 200);

@@ -104,6 +104,17 @@ void AlbatrossProcess::start(TimePoint deadline) {
     if (on == std::string::npos || colon == std::string::npos) continue;
     ports_[line.substr(0, on)] = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
   }
+  static constexpr std::string_view kAdmin = "admin endpoint listening on ";
+  if (std::size_t at = log_.find(kAdmin); at != std::string::npos) {
+    std::size_t eol = log_.find('\n', at);
+    std::string address = log_.substr(at + kAdmin.size(), eol - at - kAdmin.size());
+    admin_port_ = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  }
+}
+
+std::uint16_t AlbatrossProcess::admin_port() const {
+  if (admin_port_ == 0) throw std::runtime_error("albatross logged no admin endpoint");
+  return admin_port_;
 }
 
 std::uint16_t AlbatrossProcess::port(const std::string& name) const {

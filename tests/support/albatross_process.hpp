@@ -35,6 +35,9 @@ class AlbatrossProcess {
 
   // The port listener `name` bound (from its "listener NAME listening on HOST:PORT" line).
   std::uint16_t port(const std::string& name) const;
+  // The admin endpoint's port (from "admin endpoint listening on HOST:PORT"); throws when the
+  // configuration has none (ConfigText::admin enables it).
+  std::uint16_t admin_port() const;
   pid_t pid() const { return pid_; }
   const std::string& config_path() const { return config_.path(); }
 
@@ -71,6 +74,7 @@ class AlbatrossProcess {
   int pidfd_ = -1;
   std::optional<int> exit_code_;
   std::map<std::string, std::uint16_t> ports_;
+  std::uint16_t admin_port_ = 0;
   std::thread reader_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;

@@ -18,6 +18,11 @@ ConfigText& ConfigText::global(std::string_view extra) {
   return *this;
 }
 
+ConfigText& ConfigText::admin() {
+  admin_ = "127.0.0.1:0";
+  return *this;
+}
+
 ConfigText& ConfigText::listener(std::string_view name, std::string_view target_group,
                                  std::string_view extra) {
   sections_.append("\n[[listener]]\nname = \"").append(name);

@@ -70,6 +70,9 @@ bool HttpClient::try_connect(TimePoint deadline) {
   if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (receive_buffer_ > 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_, sizeof receive_buffer_);
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port_);

@@ -33,6 +33,9 @@ class HttpClient {
   // Like connect(), but false when the connection is refused or not accepted by `deadline`.
   bool try_connect(TimePoint deadline);
   bool is_open() const { return fd_ >= 0; }
+  // SO_RCVBUF for the connections opened from now on (0: the system's), for a client that reads
+  // slowly or not at all: the kernel then buffers little of what the server sends.
+  void set_receive_buffer(int bytes) { receive_buffer_ = bytes; }
   void close();
   // Half-closes: the server sees end of input, the client can still read.
   void shutdown_send();
@@ -86,6 +89,7 @@ class HttpClient {
   std::string host_;
   std::uint16_t port_;
   int fd_ = -1;
+  int receive_buffer_ = 0;
   std::string buffer_;  // received, not yet consumed
   bool server_closed_ = false;
   bool reset_ = false;

@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
+#include <string_view>
 
 namespace albatross::testing {
 namespace {
@@ -25,33 +28,60 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
-// Reads until `buffer` holds a complete request; returns its length, 0 when the peer left.
-std::size_t read_request(int fd, std::string& buffer) {
+// The body length a request head announces, read line by line the way albatross frames what it
+// forwards: "Transfer-Encoding: ...chunked" (returned as npos, the body ends with the last
+// chunk) or one Content-Length; 0 for neither.
+std::size_t announced_body(std::string_view head) {
+  std::size_t length = 0;
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
+    std::size_t start = at + 2;
+    std::size_t eol = head.find("\r\n", start);
+    if (eol == std::string_view::npos) break;
+    std::string line(head.substr(start, eol - start));
+    std::transform(line.begin(), line.end(), line.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (line.starts_with("transfer-encoding:") && line.ends_with("chunked")) {
+      return std::string::npos;
+    }
+    if (line.starts_with("content-length:")) {
+      // Digits after optional spaces; anything else frames no body (and fails the test that
+      // checks what was forwarded, not this thread).
+      length = 0;
+      std::size_t i = line.find_first_not_of(' ', 15);
+      for (; i < line.size() && line[i] >= '0' && line[i] <= '9' && length < (1u << 30); ++i)
+        length = length * 10 + static_cast<std::size_t>(line[i] - '0');
+    }
+    at = eol;
+  }
+  return length;
+}
+
+// Reads until `buffer` holds a complete request; returns its length, 0 when the peer left
+// (`peer_closed` is then set). Every byte read is passed to `received`.
+std::size_t read_request(int fd, std::string& buffer, bool& peer_closed,
+                         const std::function<void(std::string_view)>& received) {
   auto complete = [&]() -> std::size_t {
     std::size_t end = buffer.find("\r\n\r\n");
     if (end == std::string::npos) return 0;
     std::size_t head = end + 4;
-    std::string lower = buffer.substr(0, head);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+    std::size_t length = announced_body(std::string_view(buffer).substr(0, head));
+    if (length == std::string::npos) {
       std::size_t last = buffer.find("\r\n0\r\n\r\n", head - 2);
       return last == std::string::npos ? 0 : last + 7;
     }
-    std::size_t cl = lower.find("content-length: ");
-    if (cl != std::string::npos) {
-      std::size_t length = std::stoull(lower.substr(cl + 16));
-      return buffer.size() >= head + length ? head + length : 0;
-    }
-    return head;
+    return buffer.size() >= head + length ? head + length : 0;
   };
   for (;;) {
     if (std::size_t n = complete()) return n;
     char chunk[16384];
     ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 0;
+    if (n <= 0) {
+      peer_closed = true;
+      return 0;
+    }
     buffer.append(chunk, static_cast<std::size_t>(n));
+    received(std::string_view(chunk, static_cast<std::size_t>(n)));
   }
 }
 
@@ -105,17 +135,25 @@ void ScriptedTarget::accept_loop() {
     if (!(fds[0].revents & POLLIN)) continue;
     int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    ++connections_;
     std::lock_guard lock(mutex_);
+    std::size_t index = connection_logs_.size();
+    connection_logs_.emplace_back();
+    ++connections_;
     open_fds_.push_back(fd);
-    servers_.emplace_back([this, fd] { serve(fd); });
+    servers_.emplace_back([this, fd, index] { serve(fd, index); });
   }
 }
 
-void ScriptedTarget::serve(int fd) {
+void ScriptedTarget::serve(int fd, std::size_t connection) {
   std::string buffer;
+  bool peer_closed = false;
+  auto received = [&](std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    connection_logs_[connection].received.append(bytes);
+    bytes_received_ += bytes.size();
+  };
   for (;;) {
-    std::size_t length = read_request(fd, buffer);
+    std::size_t length = read_request(fd, buffer, peer_closed, received);
     if (length == 0 || stopping_) break;
     std::string request = buffer.substr(0, length);
     buffer.erase(0, length);
@@ -123,14 +161,36 @@ void ScriptedTarget::serve(int fd) {
     {
       std::lock_guard lock(mutex_);
       seen_.push_back(request);
+      seen_connections_.push_back(connection);
     }
     Reply reply = script_(index, request);
     if (!reply.bytes.empty() && !write_all(fd, reply.bytes)) break;
     if (reply.close) break;
   }
   std::lock_guard lock(mutex_);
+  connection_logs_[connection].peer_closed = peer_closed && !stopping_;
   open_fds_.erase(std::find(open_fds_.begin(), open_fds_.end(), fd));
   ::close(fd);
+}
+
+std::vector<std::size_t> ScriptedTarget::request_connections() const {
+  std::lock_guard lock(mutex_);
+  return seen_connections_;
+}
+
+std::string ScriptedTarget::received_on(std::size_t connection) const {
+  std::lock_guard lock(mutex_);
+  return connection_logs_.at(connection).received;
+}
+
+bool ScriptedTarget::closed_by_peer(std::size_t connection) const {
+  std::lock_guard lock(mutex_);
+  return connection_logs_.at(connection).peer_closed;
+}
+
+std::size_t ScriptedTarget::bytes_received() const {
+  std::lock_guard lock(mutex_);
+  return bytes_received_;
 }
 
 }  // namespace albatross::testing

@@ -34,10 +34,23 @@ class ScriptedTarget {
   std::size_t requests() const { return requests_.load(); }
   // Every request read so far (head and body), in arrival order.
   std::vector<std::string> requests_seen() const;
+  // The connection (numbered from 0 in accept order) each of requests_seen() arrived on.
+  std::vector<std::size_t> request_connections() const;
+  // Every byte received on `connection`, framed as a request or not.
+  std::string received_on(std::size_t connection) const;
+  // Whether the peer (albatross) closed or reset `connection`; false while it is open.
+  bool closed_by_peer(std::size_t connection) const;
+  // Bytes received on all connections so far.
+  std::size_t bytes_received() const;
 
  private:
+  struct ConnectionLog {
+    std::string received;
+    bool peer_closed = false;
+  };
+
   void accept_loop();
-  void serve(int fd);
+  void serve(int fd, std::size_t connection);
 
   Script script_;
   int listener_ = -1;
@@ -48,9 +61,12 @@ class ScriptedTarget {
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   mutable std::mutex mutex_;
-  std::vector<int> open_fds_;         // guarded by mutex_
-  std::vector<std::thread> servers_;  // guarded by mutex_
-  std::vector<std::string> seen_;     // guarded by mutex_
+  std::vector<int> open_fds_;                   // guarded by mutex_
+  std::vector<std::thread> servers_;            // guarded by mutex_
+  std::vector<std::string> seen_;               // guarded by mutex_
+  std::vector<std::size_t> seen_connections_;   // guarded by mutex_
+  std::vector<ConnectionLog> connection_logs_;  // guarded by mutex_, by connection number
+  std::size_t bytes_received_ = 0;              // guarded by mutex_
 };
 
 }  // namespace albatross::testing

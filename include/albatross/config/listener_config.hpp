@@ -16,6 +16,11 @@ struct ListenerConfig {
   std::string target_group;  // the default action: forward to this group
   Duration idle_timeout = std::chrono::seconds(60);
   Duration header_timeout = std::chrono::seconds(10);
+  // Slow-POST bound: a request body may pause at most body_timeout, and after its first
+  // body_timeout must average body_min_rate bytes/s (0: no rate, pauses only). See
+  // conf/albatross.toml.
+  Duration body_timeout = std::chrono::seconds(30);
+  int body_min_rate = 500;
   std::optional<TlsConfig> tls;  // [listener.tls]: HTTPS when present
 };
 

@@ -29,7 +29,8 @@ namespace albatross::demo {
 //   GET  /bytes?n=N                   N bytes of body (Content-Length), for throughput
 //   GET  /status/CODE                 an empty response with that status
 //   GET  /ws                          WebSocket echo
-//   GET  /misbehave/MODE              reset | close | no-framing | hang | trickle | huge-header
+//   GET  /misbehave/MODE              reset | close | no-framing | hang | trickle | huge-header;
+//                                     trickle sends a 5-byte body a byte per ?interval=MS (200)
 // clang-format on
 class DemoTarget {
  public:

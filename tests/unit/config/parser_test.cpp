@@ -78,6 +78,8 @@ TEST_CASE("parse fills defaults for every absent key") {
   CHECK(l.target_group == "app");
   CHECK(l.idle_timeout == seconds(60));
   CHECK(l.header_timeout == seconds(10));
+  CHECK(l.body_timeout == seconds(30));
+  CHECK(l.body_min_rate == 500);
 
   REQUIRE(c.target_groups.size() == 1);
   const TargetGroupConfig& g = c.target_groups[0];
@@ -121,6 +123,8 @@ bind = "[::]:0"
 target_group = "app"
 idle_timeout = "2m"
 header_timeout = "500ms"
+body_timeout = "5s"
+body_min_rate = 0
 
 [[listener]]
 name = "api"
@@ -163,6 +167,8 @@ duration = "7d"
   CHECK(c.listeners[0].bind == HostPort{"::", 0});
   CHECK(c.listeners[0].idle_timeout == minutes(2));
   CHECK(c.listeners[0].header_timeout == milliseconds(500));
+  CHECK(c.listeners[0].body_timeout == seconds(5));
+  CHECK(c.listeners[0].body_min_rate == 0);
   CHECK(c.listeners[1].name == "api");
   CHECK(c.listeners[1].bind == HostPort{"0.0.0.0", 8443});
   REQUIRE(c.target_groups.size() == 1);
@@ -345,6 +351,12 @@ TEST_CASE("parse reports out-of-range and malformed durations") {
   CHECK(single_error(with_line("bind = ", "header_timeout = \"99ms\"")) ==
         "albatross.toml:4:18: listener[0].header_timeout: must be between 100ms and 10m (got "
         "\"99ms\")");
+  CHECK(single_error(with_line("bind = ", "body_timeout = \"11m\"")) ==
+        "albatross.toml:4:16: listener[0].body_timeout: must be between 100ms and 10m (got "
+        "\"11m\")");
+  CHECK(single_error(with_line("bind = ", "body_min_rate = -1")) ==
+        "albatross.toml:4:17: listener[0].body_min_rate: must be between 0 and 1000000000 (got "
+        "-1)");
   CHECK(single_error(with_line("name = \"app\"", "slow_start = \"29s\"")) ==
         "albatross.toml:8:14: target_group[0].slow_start: must be between 30s and 15m (or 0s) "
         "(got \"29s\")");

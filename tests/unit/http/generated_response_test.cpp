@@ -49,6 +49,24 @@ TEST_CASE("generated_response: status line, length matching the body, close flag
   }
 }
 
+TEST_CASE("generated_response to a HEAD request: the same head, no body") {
+  for (int status : {400, 405, 408, 431, 501, 502, 503, 504, 505}) {
+    CAPTURE(status);
+    for (bool close : {false, true}) {
+      CAPTURE(close);
+      std::string_view full = generated_response(status, close);
+      std::string_view head = generated_response(status, close, /*head_request=*/true);
+      CHECK(head == split(full).head);
+      CHECK(head.ends_with("\r\n\r\n"));
+      ResponseHead parsed;
+      parse_response_head(head, true, parsed);
+      REQUIRE(parsed.valid);
+      CHECK(parsed.status == status);
+      CHECK(parsed.body == ResponseBody::none);
+    }
+  }
+}
+
 TEST_CASE("generated_response: 405 names the allowed methods") {
   CHECK(generated_response(405, false)
             .find("\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "

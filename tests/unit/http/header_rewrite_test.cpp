@@ -206,6 +206,12 @@ TEST_CASE("write_upstream_request forwards an upgrade") {
                  "Sec-WebSocket-Key: k\r\n\r\n") ==
         expect("GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: k\r\n",
                std::string(kAdded) + "Connection: Upgrade\r\nUpgrade: websocket\r\n"));
+  // The protocol is the client's text: control characters are blanked there too.
+  CHECK(
+      upstream("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: web\x01sock\x7f\r\n"
+               "\r\n") ==
+      expect("GET /ws HTTP/1.1\r\nHost: a\r\n",
+             std::string(kAdded) + "Connection: Upgrade\r\nUpgrade: web sock \r\n"));
   // h2c is never forwarded as an upgrade.
   CHECK(upstream("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                  "Upgrade: h2c\r\nHTTP2-Settings: x\r\n\r\n") ==
@@ -288,6 +294,9 @@ TEST_CASE("write_downstream_response: 101 keeps the upgrade fields") {
                    c) ==
         "HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: s\r\nConnection: "
         "Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  c.upgrade_protocol = "web\x01socket";
+  CHECK(downstream("HTTP/1.1 101 Switching Protocols\r\n\r\n", c) ==
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: web socket\r\n\r\n");
 }
 
 TEST_CASE("write_downstream_response: HEAD and 304 keep the declared Content-Length") {
