@@ -15,8 +15,8 @@
 #include "albatross/common/str_cat.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
-#include "albatross/upstream/sticky_id.hpp"
 #include "albatross/server/listen_socket_set.hpp"
+#include "albatross/upstream/sticky_id.hpp"
 
 namespace albatross::server {
 namespace {
