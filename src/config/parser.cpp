@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "albatross/common/ascii.hpp"
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross::config {
@@ -164,6 +165,9 @@ class TableReader {
     return false;
   }
 
+  // The node at `key` without marking it read.
+  const toml::node* table_node(std::string_view key) const { return table_.get(key); }
+
   const toml::table* table(std::string_view key) {
     const toml::node* node = get(key);
     if (!node) return nullptr;
@@ -295,6 +299,323 @@ void parse_tls(TableReader& r, TlsConfig& t) {
   r.finish();
 }
 
+//----------------------------------------------------------------------------------------------
+// [[listener.rule]]
+
+void error_at_path(TableReader& r, const std::string& path, std::string message) {
+  r.errors().push_back(
+      ConfigError{r.config().file, r.config().location_of(path), path, std::move(message)});
+}
+
+// A condition's values: a string or an array of 1..kMaxConditionValues strings, each checked by
+// `check` (which returns why a value is refused, or ""). Every value's key path is key[i].
+template <typename Check>
+void condition_values(TableReader& r, std::string_view key, std::vector<std::string>& out,
+                      Check check) {
+  const toml::node* node = r.get(key);
+  if (!node) return;
+  std::string path = r.key_path(key);
+  auto take = [&](const toml::node& value, const std::string& value_path) {
+    r.config().locations.emplace(value_path, location_of(value.source()));
+    if (!value.is_string()) {
+      error_at_path(r, value_path, str_cat("expected a string, got ", type_name(value)));
+      return;
+    }
+    const std::string& text = value.as_string()->get();
+    std::string problem = check(text);
+    if (!problem.empty()) {
+      error_at_path(r, value_path, str_cat('"', text, "\": ", problem));
+      return;
+    }
+    out.push_back(text);
+  };
+  if (node->is_string()) {
+    take(*node, path);
+    return;
+  }
+  if (!node->is_array()) {
+    r.error_at(*node, key, str_cat("expected an array of strings, got ", type_name(*node)));
+    return;
+  }
+  const toml::array& values = *node->as_array();
+  if (values.empty() || values.size() > kMaxConditionValues) {
+    r.error_at(*node, key,
+               str_cat("must list 1..", kMaxConditionValues, " values (got ", values.size(), ')'));
+    return;
+  }
+  for (std::size_t i = 0; i < values.size(); ++i)
+    take(*values.get(i), str_cat(path, '[', i, ']'));
+}
+
+// Visible ASCII only (ALB evaluates nothing else); `space` also allows SP.
+bool visible_ascii(std::string_view text, bool space = false) {
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x21 || u > 0x7e) && !(space && u == ' ')) return false;
+  }
+  return true;
+}
+
+std::string check_length(std::string_view text) {
+  if (text.empty()) return "must not be empty";
+  if (text.size() > kMaxPatternLength) {
+    return str_cat("longer than ", kMaxPatternLength, " characters");
+  }
+  return {};
+}
+
+std::string check_host_pattern(std::string_view text) {
+  if (std::string problem = check_length(text); !problem.empty()) return problem;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '*' || c == '?' || c == '[' || c == ']' ||
+              c == ':';
+    if (!ok) return "a host may hold A-Z a-z 0-9 - . _ [ ] : and the wildcards * ?";
+  }
+  return {};
+}
+
+std::string check_path_pattern(std::string_view text) {
+  if (std::string problem = check_length(text); !problem.empty()) return problem;
+  if (!visible_ascii(text)) return "must be visible ASCII (no spaces or control characters)";
+  return {};
+}
+
+std::string check_method(std::string_view text) {
+  if (text.empty() || text.size() > 40 || !ascii::is_token(text)) {
+    return "a method is a token of at most 40 characters";
+  }
+  return {};
+}
+
+std::string check_header_value(std::string_view text) {
+  if (std::string problem = check_length(text); !problem.empty()) return problem;
+  if (!visible_ascii(text, /*space=*/true)) return "must be visible ASCII";
+  return {};
+}
+
+void parse_header_condition(TableReader& r, RuleConfig& rule) {
+  const toml::table* table = r.table("header");
+  if (!table) return;
+  std::string path = r.key_path("header");
+  if (table->empty()) {
+    error_at_path(r, path, "must name at least one header field");
+    return;
+  }
+  for (auto&& [key, node] : *table) {
+    std::string_view name = key.str();
+    std::string entry_path = str_cat(path, '.', name);
+    r.config().locations.emplace(entry_path, location_of(node.source()));
+    if (name.size() > 128 || !ascii::is_token(name)) {
+      error_at_path(r, entry_path, "a header field name is a token of at most 128 characters");
+      continue;
+    }
+    HeaderConditionConfig& condition = rule.headers.emplace_back();
+    condition.name = std::string(name);
+    TableReader entry(*table, path, r.config(), r.errors());
+    condition_values(entry, name, condition.values, check_header_value);
+    if (condition.values.empty()) rule.headers.pop_back();  // its errors are recorded
+  }
+}
+
+// A redirect component: text with #{protocol} #{host} #{port} #{path} #{query}; outside the
+// placeholders, no control characters, spaces, or any of `forbidden`.
+std::string check_template(std::string_view text, std::string_view forbidden) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "#{") == 0) {
+      std::size_t close = text.find('}', i);
+      std::string_view name =
+          close == std::string_view::npos ? text.substr(i + 2) : text.substr(i + 2, close - i - 2);
+      if (close == std::string_view::npos ||
+          (name != "protocol" && name != "host" && name != "port" && name != "path" &&
+           name != "query")) {
+        return str_cat("unknown placeholder \"#{", name, close == std::string_view::npos ? "" : "}",
+                       "\" (expected #{protocol}, #{host}, #{port}, #{path} or #{query})");
+      }
+      i = close;
+      continue;
+    }
+    auto u = static_cast<unsigned char>(text[i]);
+    if (u < 0x21 || u > 0x7e) return "must be visible ASCII (no spaces or control characters)";
+    if (forbidden.find(text[i]) != std::string_view::npos) {
+      return str_cat("must not contain '", text[i], "' (outside a placeholder)");
+    }
+  }
+  return {};
+}
+
+void redirect_component(TableReader& r, std::string_view key, std::string& out,
+                        std::string_view forbidden, bool may_be_empty) {
+  const toml::node* node = r.table_node(key);
+  std::string text;
+  if (!r.string(key, text)) return;
+  std::string problem;
+  if (text.empty() && !may_be_empty) {
+    problem = "must not be empty";
+  } else if (text.size() > kMaxPatternLength) {
+    problem = str_cat("longer than ", kMaxPatternLength, " characters");
+  } else {
+    problem = check_template(text, forbidden);
+  }
+  if (problem.empty() && key == "path" && text.front() != '/') problem = "must start with \"/\"";
+  if (!problem.empty()) {
+    r.error_at(*node, key, problem);
+    return;
+  }
+  out = std::move(text);
+}
+
+void parse_redirect(TableReader& r, RedirectConfig& d) {
+  if (const toml::node* node = r.get("protocol")) {
+    std::string text = node->is_string() ? node->as_string()->get() : std::string();
+    for (char& c : text)
+      c = ascii::to_lower(c);
+    if (text == "http" || text == "https" || text == RedirectConfig::kKeepProtocol) {
+      d.protocol = text;
+    } else {
+      r.error_at(*node, "protocol", "must be \"HTTP\", \"HTTPS\" or \"#{protocol}\"");
+    }
+  }
+  if (const toml::node* node = r.get("port")) {
+    std::optional<long long> number;
+    bool keep = false;
+    if (node->is_integer()) {
+      number = node->as_integer()->get();
+    } else if (node->is_string()) {
+      const std::string& text = node->as_string()->get();
+      keep = text == RedirectConfig::kKeepPort;
+      if (!text.empty() && text.size() <= 5 &&
+          text.find_first_not_of("0123456789") == std::string::npos) {
+        number = std::stoll(text);
+      }
+    }
+    if (keep) {
+      d.port = RedirectConfig::kKeepPort;
+    } else if (number && *number >= 1 && *number <= 65535) {
+      d.port = std::to_string(*number);
+    } else {
+      r.error_at(*node, "port", "must be a port number 1..65535 or \"#{port}\"");
+    }
+  }
+  redirect_component(r, "host", d.host, "/?#@\\\"", /*may_be_empty=*/false);
+  redirect_component(r, "path", d.path, "?#\\\"", /*may_be_empty=*/false);
+  redirect_component(r, "query", d.query, "#\\\"", /*may_be_empty=*/true);
+  if (!d.query.empty() && d.query.front() == '?') {
+    error_at_path(r, r.key_path("query"), "is written without the leading \"?\"");
+  }
+  if (const toml::node* node = r.get("status")) {
+    if (node->is_integer() &&
+        (node->as_integer()->get() == 301 || node->as_integer()->get() == 302)) {
+      d.status = static_cast<int>(node->as_integer()->get());
+    } else if (node->is_string() &&
+               (node->as_string()->get() == "HTTP_301" || node->as_string()->get() == "HTTP_302")) {
+      d.status = node->as_string()->get() == "HTTP_301" ? 301 : 302;
+    } else {
+      r.error_at(*node, "status", "must be 301 or 302");
+    }
+  }
+  r.finish();
+}
+
+// "type/subtype", optionally with "; name=value" parameters (token values).
+bool valid_content_type(std::string_view text) {
+  std::size_t semicolon = text.find(';');
+  std::string_view media = ascii::trim_ows(text.substr(0, semicolon));
+  std::size_t slash = media.find('/');
+  if (slash == std::string_view::npos || !ascii::is_token(media.substr(0, slash)) ||
+      !ascii::is_token(media.substr(slash + 1))) {
+    return false;
+  }
+  while (semicolon != std::string_view::npos) {
+    text.remove_prefix(semicolon + 1);
+    semicolon = text.find(';');
+    std::string_view parameter = ascii::trim_ows(text.substr(0, semicolon));
+    std::size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos || !ascii::is_token(parameter.substr(0, equals)) ||
+        !ascii::is_token(parameter.substr(equals + 1))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void parse_fixed_response(TableReader& r, FixedResponseConfig& f) {
+  if (!r.integer("status", f.status, 200, 599) &&
+      !r.config().locations.contains(r.key_path("status"))) {
+    error_at_path(r, r.key_path("status"), "missing required key");
+  } else if (f.status != 0 && f.status / 100 != 2 && f.status / 100 != 4 && f.status / 100 != 5) {
+    error_at_path(r, r.key_path("status"),
+                  str_cat("must be a 2XX, 4XX or 5XX code (got ", f.status, ')'));
+    f.status = 0;
+  }
+  if (r.string("content_type", f.content_type) &&
+      (f.content_type.size() > 128 || !valid_content_type(f.content_type))) {
+    error_at_path(r, r.key_path("content_type"),
+                  "must be a media type such as \"text/plain\", \"text/html\", "
+                  "\"application/json\" (type/subtype[; name=value])");
+  }
+  if (r.string("body", f.body)) {
+    if (f.body.size() > kMaxFixedBody) {
+      error_at_path(r, r.key_path("body"),
+                    str_cat("longer than ", kMaxFixedBody, " bytes (got ", f.body.size(), ')'));
+    } else if (f.status == 204 && !f.body.empty()) {
+      error_at_path(r, r.key_path("body"), "a 204 response has no body");
+    }
+  }
+  r.finish();
+}
+
+void parse_rule(TableReader& r, RuleConfig& rule) {
+  if (!r.integer("priority", rule.priority, 1, kMaxRulePriority) &&
+      !r.config().locations.contains(r.key_path("priority"))) {
+    error_at_path(r, r.key_path("priority"), "missing required key");
+  }
+  condition_values(r, "host", rule.hosts, check_host_pattern);
+  condition_values(r, "path", rule.paths, check_path_pattern);
+  condition_values(r, "method", rule.methods, check_method);
+  parse_header_condition(r, rule);
+  std::vector<std::string> cidrs;
+  condition_values(r, "source_ip", cidrs, [&](std::string_view text) {
+    std::string error;
+    std::optional<Cidr> cidr = parse_cidr(text, &error);
+    if (cidr) rule.source_ips.push_back(*cidr);
+    return cidr ? std::string() : error.substr(error.find(": ") + 2);
+  });
+  int actions = 0;
+  if (r.string("target_group", rule.target_group)) {
+    ++actions;
+    if (rule.target_group.empty())
+      error_at_path(r, r.key_path("target_group"), "must not be empty");
+  }
+  if (const toml::table* redirect = r.table("redirect")) {
+    ++actions;
+    TableReader sub(*redirect, r.key_path("redirect"), r.config(), r.errors());
+    parse_redirect(sub, rule.redirect.emplace());
+  }
+  if (const toml::table* fixed = r.table("fixed_response")) {
+    ++actions;
+    TableReader sub(*fixed, r.key_path("fixed_response"), r.config(), r.errors());
+    parse_fixed_response(sub, rule.fixed_response.emplace());
+  }
+  // Counted by presence: a condition whose values were all refused still counts as given, so
+  // its own errors are not joined by a misleading "no condition".
+  bool any_condition = false;
+  for (std::string_view key : {"host", "path", "method", "header", "source_ip"})
+    any_condition = any_condition || r.config().locations.contains(r.key_path(key));
+  if (!any_condition) {
+    error_at_path(r, r.path(),
+                  "a rule needs at least one condition (host, path, method, header, source_ip); "
+                  "the listener's own action is the default rule");
+  }
+  if (actions != 1) {
+    error_at_path(r, r.path(),
+                  str_cat("a rule needs exactly one action: target_group, redirect or "
+                          "fixed_response (got ",
+                          actions, ')'));
+  }
+  r.finish();
+}
+
 void parse_listener(TableReader& r, ListenerConfig& l) {
   if (!r.string("name", l.name)) {
     if (!r.config().locations.contains(r.key_path("name"))) {
@@ -308,6 +629,8 @@ void parse_listener(TableReader& r, ListenerConfig& l) {
                                      r.key_path("bind"), "missing required key"});
   }
   r.string("target_group", l.target_group);
+  r.boolean("redirect_to_https", l.redirect_to_https);
+  r.integer("https_port", l.https_port, 1, 65535);
   r.duration("idle_timeout", l.idle_timeout, seconds(1), seconds(4000));
   r.duration("header_timeout", l.header_timeout, milliseconds(100), minutes(10));
   r.duration("body_timeout", l.body_timeout, milliseconds(100), minutes(10));
@@ -315,6 +638,13 @@ void parse_listener(TableReader& r, ListenerConfig& l) {
   if (const toml::table* tls = r.table("tls")) {
     TableReader sub(*tls, r.key_path("tls"), r.config(), r.errors());
     parse_tls(sub, l.tls.emplace());
+  }
+  if (const toml::array* rules = r.table_array("rule")) {
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      TableReader sub(*rules->get(i)->as_table(), str_cat(r.key_path("rule"), '[', i, ']'),
+                      r.config(), r.errors());
+      parse_rule(sub, l.rules.emplace_back());
+    }
   }
   r.finish();
 }

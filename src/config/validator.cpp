@@ -76,16 +76,73 @@ class Validator {
                                         " is already bound by ", it->second));
         }
       }
-      if (listener.target_group.empty()) {
-        error(path + ".target_group", "missing required key");
-      } else if (!group_paths.contains(listener.target_group)) {
-        error(path + ".target_group",
-              str_cat("unknown target group \"", listener.target_group, '"'));
-      }
+      check_default_action(listener, path, group_paths);
+      check_rules(listener, path, group_paths);
     }
   }
 
  private:
+  using GroupPaths = std::map<std::string, std::string>;
+
+  void check_group_reference(const std::string& key_path, const std::string& name,
+                             const GroupPaths& groups) {
+    if (!groups.contains(name)) error(key_path, str_cat("unknown target group \"", name, '"'));
+  }
+
+  // The default rule: forward to target_group, or redirect_to_https.
+  void check_default_action(const ListenerConfig& listener, const std::string& path,
+                            const GroupPaths& groups) {
+    if (listener.redirect_to_https) {
+      if (listener.tls) {
+        error(path + ".redirect_to_https",
+              "is for plain HTTP listeners (this one has [listener.tls])");
+      }
+      if (!listener.target_group.empty()) {
+        error(path + ".target_group",
+              "cannot be combined with redirect_to_https = true, which is the default rule's "
+              "action");
+      }
+    } else {
+      if (config_.locations.contains(path + ".https_port")) {
+        error(path + ".https_port", "is used only with redirect_to_https = true");
+      }
+      if (listener.target_group.empty()) {
+        error(path + ".target_group", "missing required key");
+      } else {
+        check_group_reference(path + ".target_group", listener.target_group, groups);
+      }
+    }
+  }
+
+  void check_rules(const ListenerConfig& listener, const std::string& path,
+                   const GroupPaths& groups) {
+    std::map<int, std::string> priorities;
+    for (std::size_t r = 0; r < listener.rules.size(); ++r) {
+      const RuleConfig& rule = listener.rules[r];
+      std::string rule_path = str_cat(path, ".rule[", r, ']');
+      if (rule.priority != 0) {
+        auto [it, inserted] = priorities.emplace(rule.priority, rule_path);
+        if (!inserted) {
+          error(rule_path + ".priority",
+                str_cat("duplicate priority ", rule.priority, " (first used at ", it->second, ')'));
+        }
+      }
+      if (!rule.target_group.empty()) {
+        check_group_reference(rule_path + ".target_group", rule.target_group, groups);
+      }
+      if (rule.redirect) {
+        const RedirectConfig& redirect = *rule.redirect;
+        // ALB allows HTTP->HTTP, HTTP->HTTPS and HTTPS->HTTPS only.
+        if (listener.tls && redirect.protocol == "http") {
+          error(rule_path + ".redirect.protocol",
+                "a redirect from an HTTPS listener to HTTP is not allowed");
+        }
+        std::string loop = redirect.loop_problem(listener.tls.has_value(), listener.bind.port);
+        if (!loop.empty()) error(rule_path + ".redirect", loop);
+      }
+    }
+  }
+
   void check_target_group(const TargetGroupConfig& group, const std::string& path) {
     if (!group.name.empty() && !valid_name(group.name)) {
       error(path + ".name", "must be 1..64 characters of A-Z a-z 0-9 - _ .");

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "albatross/common/duration.hpp"
 #include "albatross/common/host_port.hpp"
+#include "albatross/config/rule_config.hpp"
 #include "albatross/config/tls_config.hpp"
 
 namespace albatross::config {
@@ -13,7 +16,12 @@ namespace albatross::config {
 struct ListenerConfig {
   std::string name;
   HostPort bind;
-  std::string target_group;  // the default action: forward to this group
+  std::string target_group;  // the default rule's action: forward to this group
+  // The default rule's action instead: answer every request no rule matched with a 301 to
+  // https://host[:https_port]/path?query. Plain HTTP listeners only.
+  bool redirect_to_https = false;
+  std::uint16_t https_port = 443;
+  std::vector<RuleConfig> rules;  // [[listener.rule]], in file order (validate checks priorities)
   Duration idle_timeout = std::chrono::seconds(60);
   Duration header_timeout = std::chrono::seconds(10);
   // Slow-POST bound: a request body may pause at most body_timeout, and after its first
