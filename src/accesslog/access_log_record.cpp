@@ -8,11 +8,12 @@
 namespace albatross::accesslog {
 
 void AccessLogRecord::reset() {
-  std::string keep[] = {std::move(client), std::move(target),    std::move(method),
-                        std::move(host),   std::move(uri),       std::move(user_agent),
-                        std::move(sni),    std::move(request_id)};
+  std::string keep[] = {std::move(client), std::move(target),     std::move(method),
+                        std::move(host),   std::move(uri),        std::move(user_agent),
+                        std::move(sni),    std::move(request_id), std::move(redirect_url)};
   *this = AccessLogRecord{};
-  std::string* fields[] = {&client, &target, &method, &host, &uri, &user_agent, &sni, &request_id};
+  std::string* fields[] = {&client,     &target, &method,     &host,        &uri,
+                           &user_agent, &sni,    &request_id, &redirect_url};
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     *fields[i] = std::move(keep[i]);
     fields[i]->clear();
@@ -172,6 +173,8 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
     out.append(" \"");
     append_or_dash(out, r.actions);
     out.append("\" \"");
+    append_or_dash(out, r.redirect_url);
+    out.append("\" \"");
     append_or_dash(out, r.error_reason);
     out.append("\" \"");
     append_or_dash(out, r.classification);
@@ -208,7 +211,8 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
   std::string created;
   append_time(created, r.request_creation_us);
   json_string(out, "request_creation_time", created);
-  json_string(out, "actions", r.actions);
+  json_string(out, "actions_executed", r.actions);
+  json_string(out, "redirect_url", r.redirect_url);
   json_string(out, "error_reason", r.error_reason);
   json_string(out, "classification", r.classification);
   json_string(out, "classification_reason", r.classification_reason);

@@ -184,6 +184,9 @@ class DownstreamSession final : public Deadline, public SessionHook {
         scanner_(ctx_->settings->request_limits) {
     client_address_ = peer.address().to_string();
     client_port_ = peer.port();
+    const net::ip::address& address = peer.address();
+    client_ip_ = address.is_v4() ? IpAddress::from_v4(address.to_v4().to_bytes())
+                                 : IpAddress::from_v6(address.to_v6().to_bytes());
     worker_.add_session(*this, slot_.get());
     connection_metrics_.connections->inc();
     connection_metrics_.connections_active->inc();
@@ -288,6 +291,34 @@ class DownstreamSession final : public Deadline, public SessionHook {
     if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
     std::string_view text = generated_response(status, close, head_request_);
     bool ok = co_await write_client(text);
+    co_return ok && !close;
+  }
+
+  // Answers with a rule's redirect or fixed response; returns whether the connection may carry
+  // on. A redirect that needs the request's host when it has none usable gets 400.
+  net::awaitable<bool> respond_by_rule(const ListenerContext& ctx, const RuleAction& action,
+                                       const metrics::RuleMetrics& rule_metrics,
+                                       const RuleRequest& request, bool close) {
+    std::string_view bytes;
+    if (action.redirect) {
+      std::string_view path = request.path;
+      if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+      RedirectSource source{ctx.scheme, request.host, ctx.port_text, path, request.query};
+      std::optional<std::string_view> location =
+          action.redirect->respond(source, close, downstream_head_);
+      if (!location) {
+        if (logging_) record_.actions = {};
+        co_return co_await respond(400, close);
+      }
+      if (logging_) record_.redirect_url.assign(*location);
+      record_.status = action.redirect->status();
+      bytes = downstream_head_;
+    } else {
+      record_.status = action.fixed_response->status();
+      bytes = action.fixed_response->bytes(close, head_request_);
+    }
+    rule_metrics.generated->inc();
+    bool ok = co_await write_client(bytes);
     co_return ok && !close;
   }
 
@@ -456,14 +487,24 @@ class DownstreamSession final : public Deadline, public SessionHook {
     if (head.is_trace) co_return co_await respond(405, body_pending || close_after);
     if (head.expect_unsupported) co_return co_await respond(417, true);
 
-    const Route& route = ctx.routes[ctx.default_route];
+    // Listener rules (alb-behaviour.md §5): the first matching priority, else the default rule.
+    const RuleRequest rule_request = RuleRequest::from(head, client_ip_);
+    const Rule& rule = ctx.rules.match(rule_request);
+    const metrics::RuleMetrics& rule_metrics = ctx.rule_metrics[ctx.rules.index_of(rule)];
+    rule_metrics.matches->inc();
+    if (logging_) {
+      record_.matched_rule_priority = rule.priority;
+      record_.actions = rule.action.name();
+    }
+    if (rule.action.kind != RuleAction::Kind::forward) {
+      bool close = body_pending || close_after || !head.keep_alive || head.version == 10 ||
+                   worker_.draining || slot_->retired;
+      co_return co_await respond_by_rule(ctx, rule.action, rule_metrics, rule_request, close);
+    }
+    const Route& route = ctx.routes[rule.action.route];
     const upstream::TargetGroup& group = *route.group;
     route.metrics.requests->inc();
-    if (logging_) {
-      record_.target_group = group.name();
-      record_.matched_rule_priority = 0;
-      record_.actions = "forward";
-    }
+    if (logging_) record_.target_group = group.name();
 
     RequestFacts facts;
     facts.body = head.body;
@@ -1109,6 +1150,7 @@ class DownstreamSession final : public Deadline, public SessionHook {
   metrics::ListenerMetrics connection_metrics_;  // of the listener that accepted the connection
   std::string client_address_;
   std::uint16_t client_port_ = 0;
+  IpAddress client_ip_;  // what source_ip rules compare
   ByteBuffer in_;
   HeadScanner scanner_;
   std::string upstream_head_;

@@ -54,6 +54,10 @@ Catalog::Catalog(Registry& r)
                                         "Requests with header field names outside [-A-Za-z0-9], by "
                                         "whether those fields were dropped or forwarded.",
                                         {"listener", "action"})),
+      rule_matches(r.counter("albatross_listener_rule_matches_total",
+                             "Requests each listener rule matched, by priority (\"default\": "
+                             "the listener's default rule).",
+                             {"listener", "priority"})),
       tls_handshakes(r.counter("albatross_tls_handshakes_total",
                                "TLS handshakes completed with clients; session is new or resumed.",
                                {"listener", "session"})),
@@ -110,6 +114,14 @@ void ListenerMetrics::resolve(Catalog& c, const std::string& listener) {
   for (std::size_t i = 0; i < kGeneratedCodes.size(); ++i) {
     generated[i] = &c.generated_responses.add({listener, std::to_string(kGeneratedCodes[i])});
   }
+}
+
+void RuleMetrics::resolve(Catalog& c, const std::string& listener, int priority,
+                          int generated_status) {
+  matches = &c.rule_matches.add({listener, priority == 0 ? "default" : std::to_string(priority)});
+  generated = generated_status == 0
+                  ? nullptr
+                  : &c.generated_responses.add({listener, std::to_string(generated_status)});
 }
 
 void RouteMetrics::resolve(Catalog& c, const std::string& listener, const std::string& group) {

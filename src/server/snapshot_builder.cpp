@@ -221,11 +221,27 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
         &catalog.invalid_header_requests.add({listener_config.name, "dropped"});
     ctx.invalid_headers_forwarded =
         &catalog.invalid_header_requests.add({listener_config.name, "forwarded"});
-    const upstream::TargetGroup* group = snapshot->find_group(listener_config.target_group);
-    http::Route& route = ctx.routes.emplace_back();
-    route.group = group;
-    route.metrics.resolve(catalog, listener_config.name, group->name());
-    ctx.default_route = 0;
+    // One route per target group forwarded to, in order of first use (the default first), so
+    // rules naming the same group share its route and its metric series.
+    auto route_of = [&](const std::string& group_name) {
+      for (std::size_t r = 0; r < ctx.routes.size(); ++r) {
+        if (ctx.routes[r].group->name() == group_name) return r;
+      }
+      http::Route& route = ctx.routes.emplace_back();
+      route.group = snapshot->find_group(group_name);
+      route.metrics.resolve(catalog, listener_config.name, group_name);
+      return ctx.routes.size() - 1;
+    };
+    if (!listener_config.target_group.empty()) route_of(listener_config.target_group);
+    ctx.rules = http::RuleMatcher(listener_config, route_of);
+    for (const http::Rule& rule : ctx.rules.rules()) {
+      const http::RuleAction& action = rule.action;
+      int generated = action.redirect         ? action.redirect->status()
+                      : action.fixed_response ? action.fixed_response->status()
+                                              : 0;
+      ctx.rule_metrics.emplace_back().resolve(catalog, listener_config.name, rule.priority,
+                                              generated);
+    }
   }
   publish_certificate_expiry(*snapshot, catalog);
   snapshot->config = std::move(config);

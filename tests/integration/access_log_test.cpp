@@ -108,7 +108,8 @@ const std::vector<std::string> kAlbFields = {"type",
                                              "sni",
                                              "matched_rule_priority",
                                              "request_creation_time",
-                                             "actions",
+                                             "actions_executed",
+                                             "redirect_url",
                                              "error_reason",
                                              "classification",
                                              "classification_reason"};
@@ -240,7 +241,8 @@ void check_access_log(std::string_view format) {
   CHECK(ok.at("user_agent") == "access-test/1.0");
   CHECK(ok.at("request_id") == "req-123");
   CHECK(ok.at("target_group") == "app");
-  CHECK(ok.at("actions") == "forward");
+  CHECK(ok.at("actions_executed") == "forward");
+  CHECK(ok.at("redirect_url") == "-");
   CHECK(ok.at("matched_rule_priority") == "0");
   CHECK(ok.at("classification") == "-");
   CHECK(ok.at("classification_reason") == "-");

@@ -34,8 +34,9 @@ struct AccessLogRecord {
   std::string sni;
   std::string_view target_group;
   std::string request_id;
-  int matched_rule_priority = -2;   // 0 default rule, -2 none ("-")
+  int matched_rule_priority = -2;   // the matched rule's; 0 default rule, -2 none ("-")
   std::string_view actions;         // "forward", "fixed-response", "redirect"; empty "-"
+  std::string redirect_url;         // the Location of a redirect rule; empty "-"
   std::string_view error_reason;    // empty "-"
   std::string_view classification;  // empty when compliant
   std::string_view classification_reason;

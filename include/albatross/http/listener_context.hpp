@@ -8,6 +8,7 @@
 #include "albatross/config/listener_config.hpp"
 #include "albatross/http/classification.hpp"
 #include "albatross/http/proxy_settings.hpp"
+#include "albatross/http/rule_matcher.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/tls/handshake_failure.hpp"
 #include "albatross/tls/server_context.hpp"
@@ -22,16 +23,17 @@ struct Route {
   metrics::RouteMetrics metrics;
 };
 
-// One listener's immutable view of a snapshot: its settings, its routes and its metric handles.
-// Sessions pin it for the length of an exchange. Thread: any (read-only).
+// One listener's immutable view of a snapshot: its settings, its rules and routes, and its
+// metric handles. Sessions pin it for the length of an exchange. Thread: any (read-only).
 struct ListenerContext {
   std::string name;
   config::ListenerConfig config;
   std::string port_text;  // X-Forwarded-Port
   std::string scheme;     // "http" or "https"
   const ProxySettings* settings = nullptr;
-  std::vector<Route> routes;
-  std::size_t default_route = 0;
+  std::vector<Route> routes;  // one per target group the listener's rules forward to
+  RuleMatcher rules;          // the default rule last
+  std::vector<metrics::RuleMetrics> rule_metrics;  // by RuleMatcher::index_of
   metrics::ListenerMetrics metrics;
   std::array<metrics::Counter*, kReasonCount> desync{};  // by Reason; [compliant] unused
   metrics::Counter* invalid_headers_dropped = nullptr;

@@ -34,6 +34,7 @@ struct Catalog {
   Family<Counter>& generated_responses;      // {listener, code}
   Family<Counter>& desync_requests;          // {listener, tier, reason}: requests not Compliant
   Family<Counter>& invalid_header_requests;  // {listener, action}: dropped | forwarded
+  Family<Counter>& rule_matches;             // {listener, priority}: priority or "default"
   // TLS listeners.
   Family<Counter>& tls_handshakes;          // {listener, session}: new | resumed
   Family<Counter>& tls_handshake_failures;  // {listener, reason}
@@ -74,6 +75,15 @@ struct RouteMetrics {
   std::array<Counter*, 5> generated_responses{};  // by code class
 
   void resolve(Catalog& catalog, const std::string& listener, const std::string& target_group);
+};
+
+// Handles for one listener rule (the default rule included).
+struct RuleMetrics {
+  Counter* matches = nullptr;
+  Counter* generated = nullptr;  // redirect and fixed-response rules: {listener, their code}
+
+  // `priority` 0 is the default rule; `generated_status` 0 when the rule forwards.
+  void resolve(Catalog& catalog, const std::string& listener, int priority, int generated_status);
 };
 
 // Handles for one target group.
