@@ -96,9 +96,11 @@ cpu_ticks() {  # utime+stime of a process, in clock ticks
 
 # One line about every second until `seconds` have passed: seconds since the start, time to first
 # byte through albatross and from the target directly (s; 10 = no answer within 10 s), the CPU
-# share of albatross and of the target over that second, and the pages of memory all TCP sockets
+# share of albatross and of the target over that second, the pages of memory all TCP sockets
 # of the host hold (/proc/net/sockstat; the kernel throttles every socket above tcp_mem's second
-# value and refuses buffer memory above its third).
+# value and refuses buffer memory above its third), and albatross's open client connections.
+# The last is what shows slow readers cut off: slowhttptest notices a reset only once it has
+# read, 16 bytes at a time, what its receive buffer still holds, which takes minutes.
 side_probe() {  # seconds file
   local start=$SECONDS end=$((SECONDS + $1)) a0 t0 a1 t1 hz
   hz=$(getconf CLK_TCK)
@@ -113,7 +115,9 @@ side_probe() {  # seconds file
     a1=$(cpu_ticks "$albatross_pid")
     t1=$(cpu_ticks "$target_pid")
     echo "$((SECONDS - start)) $via $direct $(((a1 - a0) * 100 / hz)) $(((t1 - t0) * 100 / hz))" \
-      "$(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat)"
+      "$(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat)" \
+      "$(curl -s -m 2 "http://127.0.0.1:$admin_port/metrics" |
+        awk '/^albatross_downstream_connections_active/ { n += $2 } END { print n + 0 }')"
     a0=$a1
     t0=$t1
   done >"$2"
@@ -131,6 +135,8 @@ run() {  # name slowhttptest-args...
   wait "$probe" || true
   awk -v limits="$(cat /proc/sys/net/ipv4/tcp_mem)" '{
       if ($6 > mem) mem = $6
+      if ($7 > open_peak) { open_peak = $7; open_at = $1 }
+      if (open_peak > 100 && $7 <= open_peak / 10 && dropped == "") dropped = $1
       if ($2 > via) { via = $2; via_at = $1 }
       if ($3 > direct) { direct = $3; direct_at = $1 }
       if ($2 >= 3) slow = slow " " $1
@@ -141,6 +147,8 @@ run() {  # name slowhttptest-args...
              n, via, via_at, direct, direct_at, slow == "" ? " never" : slow
       if (n) printf "CPU (%% of one core): albatross mean %d max %d, target mean %d max %d\n",
                     cpu_a / n, max_a, cpu_t / n, max_t
+      printf "albatross client connections: peak %d at %ss; down to a tenth of it at %ss\n",
+             open_peak, open_at, dropped == "" ? "- (not within the run)" : dropped
       split(limits, l, " ")
       printf "TCP memory of the host: peak %d MiB (tcp_mem pressure at %d MiB, limit %d MiB)\n",
              mem * 4 / 1024, l[2] * 4 / 1024, l[3] * 4 / 1024
