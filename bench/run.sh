@@ -31,6 +31,13 @@
 #   BENCH_RAW          file to write the per-run rows to (TSV), besides the table on stdout
 #   BENCH_BASELINE     another albatross binary (e.g. a build of the previous commit): adds the
 #                      proxy "albatross-base", same configuration, for before/after comparisons
+#
+# Kernel evidence per measured run (when nstat is installed): deltas of the TCP counters that
+# show dropped or retried connection set-ups (ListenOverflows/ListenDrops: a full accept queue;
+# TCPSynRetrans: SYNs and SYN-ACKs sent again, which cost 1 s, then 3 s, 7 s; TCPReqQFull*,
+# SyncookiesSent: a full SYN queue; TCPTimeWaitOverflow), and the TIME_WAIT sockets present when
+# the run starts (`ss -s`). The counters are per network namespace: anything else running in it
+# adds to them.
 # Profiling hooks (they slow the proxy down: numbers from such runs are not comparable):
 #   BENCH_STRACE_DIR   attach `strace -c -f` to the proxy for each measured run; one summary
 #                      file per run in this directory
@@ -85,6 +92,8 @@ done
 for tool in wrk taskset curl ss; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
+HAVE_NSTAT=0
+if command -v nstat >/dev/null; then HAVE_NSTAT=1; else log "nstat not found (iproute2): no kernel counters"; fi
 for p in $PROXIES; do
   case $p in
     albatross) ;;
@@ -358,6 +367,23 @@ cpu_ticks() {
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
+# Absolute values of the kernel counters, in this order (see the header), without touching
+# nstat's history file.
+NSTAT_KEYS=(TcpExtListenOverflows TcpExtListenDrops TcpExtTCPSynRetrans TcpExtTCPReqQFullDrop
+  TcpExtTCPReqQFullDoCookies TcpExtSyncookiesSent TcpExtTCPTimeWaitOverflow)
+kernel_counters() {
+  if [[ $HAVE_NSTAT == 0 ]]; then
+    echo "0 0 0 0 0 0 0"
+    return
+  fi
+  nstat -asz 2>/dev/null | awk -v keys="${NSTAT_KEYS[*]}" '
+    BEGIN { n = split(keys, k, " "); for (i = 1; i <= n; i++) at[k[i]] = i }
+    ($1 in at) { v[at[$1]] = $2 }
+    END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? " " : ""), v[i] + 0; print "" }'
+}
+
+time_wait_sockets() { ss -s | awk '/^TCP:/ { for (i = 1; i <= NF; i++) if ($i == "timewait") print $(i + 1) + 0 }'; }
+
 wrk_args() {
   case $1 in
     keepalive) echo "-t1 -c$CONNECTIONS" ;;
@@ -417,12 +443,18 @@ measure() {
     perf_pid=$!
     PIDS+=("$perf_pid")
   fi
-  local user0 sys0 user1 sys1 tuser0 tsys0 tuser1 tsys1
+  local user0 sys0 user1 sys1 tuser0 tsys0 tuser1 tsys1 time_wait
+  local -a k0 k1
+  time_wait=$(time_wait_sockets)
+  read -r -a k0 <<<"$(kernel_counters)"
   read -r user0 sys0 <<<"$(cpu_ticks "$PROXY_PID")"
   read -r tuser0 tsys0 <<<"$(cpu_ticks "$TARGETS_PID")"
   out=$(run_wrk "$scenario" "$DURATION" "${PORT[$proxy]}") || die "wrk failed for $proxy/$scenario"
   read -r user1 sys1 <<<"$(cpu_ticks "$PROXY_PID")"
   read -r tuser1 tsys1 <<<"$(cpu_ticks "$TARGETS_PID")"
+  read -r -a k1 <<<"$(kernel_counters)"
+  local overflows=$((k1[0] - k0[0])) drops=$((k1[1] - k0[1])) syn_retrans=$((k1[2] - k0[2]))
+  local syn_queue_full=$((k1[3] - k0[3] + k1[4] - k0[4] + k1[5] - k0[5])) tw_overflow=$((k1[6] - k0[6]))
   if [[ -n $strace_pid ]]; then
     kill -INT "$strace_pid" 2>/dev/null || true
     wait "$strace_pid" 2>/dev/null || true
@@ -445,13 +477,17 @@ measure() {
   local kv
   for kv in ${line#BENCH }; do v[${kv%%=*}]=${kv#*=}; done
   local errors=$((v[connect] + v[read] + v[write] + v[timeout]))
-  printf '%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' "$proxy" "$scenario" "$round" \
+  printf '%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' \
+    "$proxy" "$scenario" "$round" \
     "${v[requests]}" "${v[duration_us]}" "${v[p50_us]}" "${v[p99_us]}" \
-    $((user_us + sys_us)) "$hwm" "$errors" "${v[status]}" "$user_us" "$sys_us" "$target_us"
+    $((user_us + sys_us)) "$hwm" "$errors" "${v[status]}" "$user_us" "$sys_us" "$target_us" \
+    "$overflows" "$drops" "$syn_retrans" "$syn_queue_full" "$tw_overflow" "$time_wait"
   log "$(printf '%-9s %-9s round %d: %d req in %d us, proxy cpu %d us (user %d), targets cpu %d us, hwm %s kB, threads %s, errors %d (connect %d read %d write %d timeout %d), non-2xx %d' \
     "$proxy" "$scenario" "$round" "${v[requests]}" "${v[duration_us]}" \
     $((user_us + sys_us)) "$user_us" "$target_us" "$hwm" "$threads" "$errors" \
     "${v[connect]}" "${v[read]}" "${v[write]}" "${v[timeout]}" "${v[status]}")"
+  log "$(printf '%-9s %-9s round %d: kernel: listen overflows %d drops %d, SYN retransmits %d, SYN queue full %d, TIME_WAIT overflow %d, TIME_WAIT at start %d' \
+    "$proxy" "$scenario" "$round" "$overflows" "$drops" "$syn_retrans" "$syn_queue_full" "$tw_overflow" "$time_wait")"
 }
 
 #-------------------------------------------------------------------------------------------------
@@ -499,6 +535,8 @@ function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
   k = $1 SUBSEP $2
   req[k] += $4; dur[k] += $5; cpu[k] += $8; err[k] += $10; non2xx[k] += $11; usr[k] += $12; sys[k] += $13
   p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7
+  ovf[k] += $15; drp[k] += $16; synr[k] += $17; synq[k] += $18; twovf[k] += $19
+  if ($20 > tw[k]) tw[k] = $20
   if ($9 > hwm[k]) hwm[k] = $9
   runs[k]++
 }
@@ -550,12 +588,23 @@ END {
       printf "- %s: albatross/HAProxy peak RSS = %.2f (goal <= 2.00), albatross errors %d: %s\n", label[S[s]], r, err[a] + non2xx[a], (r <= 2 && ok) ? "PASS" : "FAIL"
     }
   }
+  # Kernel counters: deltas over the measured runs, summed over rounds (namespace-wide).
+  print ""
+  print "| scenario | proxy | listen overflows | listen drops | SYN retransmits | SYN queue full | TIME_WAIT overflow | max TIME_WAIT at start |"
+  print "|---|---|---:|---:|---:|---:|---:|---:|"
+  for (s = 1; s <= ns; s++) {
+    for (p = 1; p <= np; p++) {
+      k = P[p] SUBSEP S[s]
+      if (!runs[k]) continue
+      printf "| %s | %s | %d | %d | %d | %d | %d | %d |\n", label[S[s]], P[p], ovf[k], drp[k], synr[k], synq[k], twovf[k], tw[k]
+    }
+  }
 }' "$ROWS"
 echo
 echo "<details><summary>per-run rows</summary>"
 echo
-echo "| proxy | scenario | round | requests | duration s | p50 ms | p99 ms | proxy CPU s (user+sys) | targets CPU s | VmHWM MiB | errors | non-2xx |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-awk -F'\t' '{ printf "| %s | %s | %d | %d | %.2f | %.2f | %.2f | %.2f (%.2f+%.2f) | %.2f | %.1f | %d | %d |\n", $1, $2, $3, $4, $5 / 1e6, $6 / 1000, $7 / 1000, $8 / 1e6, $12 / 1e6, $13 / 1e6, $14 / 1e6, $9 / 1024, $10, $11 }' "$ROWS"
+echo "| proxy | scenario | round | requests | duration s | p50 ms | p99 ms | proxy CPU s (user+sys) | targets CPU s | VmHWM MiB | errors | non-2xx | listen overflows | SYN retrans | SYN queue full | TIME_WAIT at start |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+awk -F'\t' '{ printf "| %s | %s | %d | %d | %.2f | %.2f | %.2f | %.2f (%.2f+%.2f) | %.2f | %.1f | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $5 / 1e6, $6 / 1000, $7 / 1000, $8 / 1e6, $12 / 1e6, $13 / 1e6, $14 / 1e6, $9 / 1024, $10, $11, $15, $17, $18, $20 }' "$ROWS"
 echo
 echo "</details>"

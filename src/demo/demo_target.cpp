@@ -259,21 +259,37 @@ net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket,
   state->sockets.erase(socket);
 }
 
+void start_serving(tcp::socket socket, const std::shared_ptr<DemoTarget::State>& state,
+                   const net::any_io_executor& executor) {
+  state->connections.fetch_add(1);
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+  {
+    std::lock_guard lock(state->sockets_mutex);
+    state->sockets.insert(shared);
+  }
+  net::co_spawn(executor, serve(shared, state), net::detached);
+}
+
+// Takes up to 64 queued connections per wake-up (the acceptor is non-blocking), as real
+// servers do: one per wake-up, with hundreds of busy connections, left a proxy's burst of new
+// upstream connections in the listen queue for seconds (seen with HAProxy and albatross alike).
 net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                  std::shared_ptr<DemoTarget::State> state) {
+  constexpr int kMaxAcceptBatch = 64;
+  const net::any_io_executor executor = acceptor->get_executor();
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(use_nothrow);
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       continue;
     }
-    state->connections.fetch_add(1);
-    auto shared = std::make_shared<tcp::socket>(std::move(socket));
-    {
-      std::lock_guard lock(state->sockets_mutex);
-      state->sockets.insert(shared);
+    start_serving(std::move(socket), state, executor);
+    for (int taken = 1; taken < kMaxAcceptBatch; ++taken) {
+      boost::system::error_code more_ec;
+      tcp::socket more = acceptor->accept(more_ec);
+      if (more_ec) break;  // would_block: the queue is empty
+      start_serving(std::move(more), state, executor);
     }
-    net::co_spawn(acceptor->get_executor(), serve(shared, state), net::detached);
   }
 }
 
@@ -286,6 +302,7 @@ DemoTarget::DemoTarget(net::io_context& io, const tcp::endpoint& listen, std::st
   acceptor_->set_option(net::socket_base::reuse_address(true));
   acceptor_->bind(listen);
   acceptor_->listen(net::socket_base::max_listen_connections);
+  acceptor_->non_blocking(true);  // accept_loop's batches must not wait
   port_ = acceptor_->local_endpoint().port();
   net::co_spawn(io_, accept_loop(acceptor_, state_), net::detached);
 }

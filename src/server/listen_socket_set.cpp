@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,18 @@
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross::server {
+
+namespace {
+
+// Unsent bytes the kernel may hold for one client connection before a write waits
+// (TCP_NOTSENT_LOWAT, inherited by accepted sockets): one relay piece. Without it the send
+// buffer grows to tcp_wmem's maximum (4 MiB) whatever the client reads, so a slow reader's
+// response was taken whole, its write never timed out, and 1,000 slow readers held the host's
+// whole TCP memory (tcp_mem), stalling every socket. Bytes in flight are not counted: a fast
+// client is not slowed down.
+constexpr int kNotSentLowat = 16 * 1024;
+
+}  // namespace
 
 std::unique_ptr<ListenSocketSet> ListenSocketSet::bind(const HostPort& address, unsigned count,
                                                        std::string& error) {
@@ -43,6 +56,11 @@ std::unique_ptr<ListenSocketSet> ListenSocketSet::bind(const HostPort& address, 
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     // "[::]:80" and "0.0.0.0:80" are separate listeners, as in nginx.
     if (set->ipv6_) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &kNotSentLowat, sizeof kNotSentLowat) !=
+        0) {
+      error = str_cat("cannot set TCP_NOTSENT_LOWAT: ", std::strerror(errno));
+      return nullptr;
+    }
     if (::bind(fd, reinterpret_cast<sockaddr*>(&bind_address), bind_length) != 0) {
       error = str_cat("cannot bind ", address.to_string(), ": ", std::strerror(errno));
       return nullptr;

@@ -28,14 +28,56 @@ struct Worker::Acceptor {
 
 namespace {
 
-// `owner` keeps the acceptor, timer and slot alive for as long as the loop runs.
+// Connections taken per wake-up of an accept loop, as HAProxy's tune.maxaccept. The loop wakes
+// once per pass over the worker's ready handlers, and a pass over 1,000 busy sessions takes
+// milliseconds: taking one connection per wake-up left a 2,000-connection burst in the listen
+// queue for up to 4 s (requests already sent waited there, past wrk's 5 s timeout). The bound
+// keeps a flood of new connections from starving the sessions already open.
+constexpr int kMaxAcceptBatch = 64;
+
+// Starts the session of one accepted connection, or closes it at global.max_connections.
+void admit(tcp::socket socket, const tcp::endpoint& peer, const net::any_io_executor& executor,
+           const std::shared_ptr<http::ListenerSlot>& slot, http::WorkerContext& context) {
+  const http::ListenerContext& listener = *slot->current;
+  // global.max_connections: beyond it a new connection is closed at once and counted (ALB's
+  // RejectedConnectionCount); the session releases its count when it ends.
+  if (context.connections->fetch_add(1, std::memory_order_relaxed) >=
+      listener.settings->max_connections) {
+    context.connections->fetch_sub(1, std::memory_order_relaxed);
+    listener.metrics.connections_rejected->inc();
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  if (listener.tls) {
+    // TLS listener: the session starts with the handshake, under its own deadline.
+    SSL* ssl = SSL_new(listener.tls->native());
+    if (ssl == nullptr) {
+      context.connections->fetch_sub(1, std::memory_order_relaxed);
+      return;  // out of memory: the socket closes as it goes out of scope
+    }
+    net::co_spawn(executor,
+                  http::serve_downstream(net::ssl::stream<tcp::socket>(std::move(socket), ssl),
+                                         context, slot, peer),
+                  net::detached);
+    return;
+  }
+  net::co_spawn(executor, http::serve_downstream(std::move(socket), context, slot, peer),
+                net::detached);
+}
+
+// `owner` keeps the acceptor, timer and slot alive for as long as the loop runs. The acceptor
+// is in non-blocking mode: after each asynchronous accept, the loop takes what else is queued
+// (up to kMaxAcceptBatch) without waiting.
 net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acceptor,
                                  net::steady_timer& backoff,
                                  std::shared_ptr<http::ListenerSlot> slot,
                                  http::WorkerContext& context) {
   constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+  const net::any_io_executor executor = acceptor.get_executor();
+  tcp::endpoint peer;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    auto [ec, socket] = co_await acceptor.async_accept(peer, use_nothrow);
     if (ec) {
       if (!acceptor.is_open() || ec == net::error::operation_aborted) co_return;
       if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
@@ -48,38 +90,15 @@ net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor&
       }
       continue;
     }
-    const http::ListenerContext& listener = *slot->current;
-    // global.max_connections: beyond it a new connection is closed at once and counted (ALB's
-    // RejectedConnectionCount); the session releases its count when it ends.
-    if (context.connections->fetch_add(1, std::memory_order_relaxed) >=
-        listener.settings->max_connections) {
-      context.connections->fetch_sub(1, std::memory_order_relaxed);
-      listener.metrics.connections_rejected->inc();
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
+    admit(std::move(socket), peer, executor, slot, context);
+    for (int taken = 1; taken < kMaxAcceptBatch; ++taken) {
+      boost::system::error_code more_ec;
+      tcp::socket more = acceptor.accept(peer, more_ec);
+      // would_block: the queue is empty. Any other error is met again, and handled, by the
+      // asynchronous accept.
+      if (more_ec) break;
+      admit(std::move(more), peer, executor, slot, context);
     }
-    boost::system::error_code peer_ec;
-    tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-    if (peer_ec) {  // reset before we got to it
-      context.connections->fetch_sub(1, std::memory_order_relaxed);
-      continue;
-    }
-    if (listener.tls) {
-      // TLS listener: the session starts with the handshake, under its own deadline.
-      SSL* ssl = SSL_new(listener.tls->native());
-      if (ssl == nullptr) {
-        context.connections->fetch_sub(1, std::memory_order_relaxed);
-        continue;  // out of memory: the socket closes as it goes out of scope
-      }
-      net::co_spawn(acceptor.get_executor(),
-                    http::serve_downstream(net::ssl::stream<tcp::socket>(std::move(socket), ssl),
-                                           context, slot, peer),
-                    net::detached);
-      continue;
-    }
-    net::co_spawn(acceptor.get_executor(),
-                  http::serve_downstream(std::move(socket), context, slot, peer), net::detached);
   }
 }
 
@@ -125,6 +144,12 @@ void Worker::apply_here(std::vector<ListenerAssignment>& listeners) {
     if (ec) {
       log::error("worker ", index_, ": cannot accept on ", assignment.key, ": ", ec.message());
       ::close(assignment.fd);
+      continue;
+    }
+    // accept_loop's batches must not wait; the acceptor owns (and closes) the descriptor now.
+    acceptor->acceptor.non_blocking(true, ec);
+    if (ec) {
+      log::error("worker ", index_, ": cannot accept on ", assignment.key, ": ", ec.message());
       continue;
     }
     acceptor->slot->current = assignment.context;

@@ -176,6 +176,24 @@ TEST_CASE("slow read: a client that stops reading loses its connection after idl
   CHECK(reader.unexpected().size() < kBody);
 }
 
+TEST_CASE("slow read: a response the client does not take waits in albatross, not in the kernel") {
+  Fixture f("idle_timeout = \"30s\"");
+  INFO("albatross log:\n" << f.albatross.stderr_text());
+  HttpClient reader(f.port());
+  reader.set_receive_buffer(4096);
+  reader.connect();
+  // Two pipelined requests: albatross forwards the second once the first response is written.
+  // 1 MiB is far beyond the unsent bytes albatross lets the kernel hold, and far below the send
+  // buffer the kernel would otherwise grow to on loopback (4 MiB), which takes it whole.
+  REQUIRE(reader.send(
+      "GET /bytes?n=1048576 HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+      after(seconds(1))));
+  REQUIRE(wait_until([&] { return f.targets.requests_served(0) >= 1; }, after(seconds(5))));
+  // The write of the first response waits for the reader (under idle_timeout), so the second
+  // request does not reach the target.
+  CHECK_FALSE(wait_until([&] { return f.targets.requests_served(0) >= 2; }, after(seconds(2))));
+}
+
 TEST_CASE("connections beyond global.max_connections are closed at once and counted") {
   Fixture f("", "max_connections = 3");
   INFO("albatross log:\n" << f.albatross.stderr_text());
