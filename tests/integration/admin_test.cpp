@@ -160,7 +160,17 @@ TEST_CASE("/ping, /metrics and /status describe the running process") {
   CHECK(metrics.value("albatross_target_state", {{"target", a}, {"state", "healthy"}}) == 1);
   CHECK(metrics.value("albatross_downstream_connections_active", {{"listener", "web"}}) == 1);
 
-  // A request held in flight at the target shows in /status.
+  // A request held in flight at the target shows in /status. The exchanges above end their
+  // in-flight count just after their responses are written, so wait for both to be idle first.
+  REQUIRE(admin.wait_status(
+      [&](const json::object& s) {
+        for (const std::string& t : {a, b}) {
+          const json::object* shown = AdminClient::find_target(s, "app", t);
+          if (!shown || shown->at("in_flight").as_int64() != 0) return false;
+        }
+        return true;
+      },
+      after(seconds(5))));
   HttpClient holder(albatross.port("web"));
   holder.connect();
   REQUIRE(holder.send("GET /?delay=1500 HTTP/1.1\r\nHost: x\r\n\r\n", after(seconds(5))));
