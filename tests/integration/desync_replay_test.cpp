@@ -20,11 +20,12 @@
 
 #include "albatross/http/head_scanner.hpp"
 #include "albatross/http/request_head.hpp"
+#include "support/admin_client.hpp"
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/conformance_case.hpp"
 #include "support/http_client.hpp"
-#include "support/metrics_page.hpp"
+#include "support/metrics_text.hpp"
 #include "support/scripted_target.hpp"
 #include "support/yaml_subset.hpp"
 
@@ -385,11 +386,11 @@ void replay(const std::vector<ConformanceCase>& cases, ModeRun& run) {
   }
 
   // Every classified request is counted by tier and reason, and its access-log line says so.
-  MetricsPage metrics = MetricsPage::scrape(albatross.admin_port());
+  MetricsText metrics = AdminClient(albatross.admin_port()).metrics();
   for (Tier t : {Tier::acceptable, Tier::ambiguous, Tier::severe}) {
     CAPTURE(http::tier_name(t));
-    CHECK(metrics.sum("albatross_desync_requests_total",
-                      {{"listener", "web"}, {"tier", std::string(http::tier_name(t))}}) ==
+    CHECK(metrics.value("albatross_desync_requests_total",
+                        {{"listener", "web"}, {"tier", std::string(http::tier_name(t))}}) ==
           by_tier[t]);
     std::string field = "\"classification\":\"" + std::string(http::tier_name(t)) + "\"";
     auto logged = [&] {
@@ -404,11 +405,12 @@ void replay(const std::vector<ConformanceCase>& cases, ModeRun& run) {
   }
   for (const auto& [reason, count] : by_reason) {
     CAPTURE(http::reason_name(reason));
-    CHECK(metrics.sum("albatross_desync_requests_total",
-                      {{"reason", std::string(http::reason_name(reason))}}) == count);
+    CHECK(metrics.value("albatross_desync_requests_total",
+                        {{"reason", std::string(http::reason_name(reason))}}) == count);
   }
-  CHECK(metrics.sum("albatross_invalid_header_requests_total", {{"action", "dropped"}}) == dropped);
-  CHECK(metrics.sum("albatross_invalid_header_requests_total", {{"action", "forwarded"}}) ==
+  CHECK(metrics.value("albatross_invalid_header_requests_total", {{"action", "dropped"}}) ==
+        dropped);
+  CHECK(metrics.value("albatross_invalid_header_requests_total", {{"action", "forwarded"}}) ==
         forwarded_invalid);
   if (run.drop_invalid_header_fields) {
     CHECK(dropped > 0);

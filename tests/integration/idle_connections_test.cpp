@@ -19,10 +19,11 @@
 #include <thread>
 #include <vector>
 
+#include "support/admin_client.hpp"
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
-#include "support/metrics_page.hpp"
+#include "support/metrics_text.hpp"
 #include "support/targets.hpp"
 
 namespace albatross::testing {
@@ -191,8 +192,9 @@ TEST_CASE("10,000 idle connections: bounded memory, other clients not held up") 
   INFO("albatross log:\n" << albatross.stderr_text());
   const std::uint16_t port = albatross.port("web");
   auto active = [&] {
-    return MetricsPage::scrape(albatross.admin_port())
-        .sum("albatross_downstream_connections_active", {{"listener", "web"}});
+    return AdminClient(albatross.admin_port())
+        .metrics()
+        .value("albatross_downstream_connections_active", {{"listener", "web"}});
   };
 
   // Warm up: the prober's traffic makes both workers' first allocations.

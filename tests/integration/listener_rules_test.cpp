@@ -9,11 +9,12 @@
 
 #include "albatross/common/str_cat.hpp"
 
+#include "support/admin_client.hpp"
 #include "support/albatross_process.hpp"
 #include "support/command_result.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
-#include "support/metrics_page.hpp"
+#include "support/metrics_text.hpp"
 #include "support/targets.hpp"
 #include "support/temp_file.hpp"
 
@@ -177,21 +178,21 @@ TEST_CASE("rules route by host, path, header, method and source_ip, lowest prior
 
   // Every one of those exchanges used one connection: rule responses keep it alive.
   CHECK(targets.requests_served(0) + targets.requests_served(1) + targets.requests_served(2) == 15);
-  MetricsPage metrics = MetricsPage::scrape(albatross.admin_port());
-  CHECK(metrics.sum("albatross_downstream_connections_total", {{"listener", "web"}}) == 1);
-  CHECK(metrics.sum("albatross_listener_rule_matches_total",
-                    {{"listener", "web"}, {"priority", "10"}}) == 4);
-  CHECK(metrics.sum("albatross_listener_rule_matches_total",
-                    {{"listener", "web"}, {"priority", "5"}}) == 2);
-  CHECK(metrics.sum("albatross_listener_rule_matches_total",
-                    {{"listener", "web"}, {"priority", "default"}}) == 7);
-  CHECK(metrics.sum("albatross_listener_rule_matches_total",
-                    {{"listener", "web"}, {"priority", "40"}}) == 0);
-  CHECK(metrics.sum("albatross_generated_responses_total",
-                    {{"listener", "web"}, {"code", "403"}}) == 1);
-  CHECK(metrics.sum("albatross_generated_responses_total",
-                    {{"listener", "web"}, {"code", "200"}}) == 1);
-  CHECK(metrics.sum("albatross_requests_total", {{"listener", "web"}, {"target_group", "api"}}) ==
+  MetricsText metrics = AdminClient(albatross.admin_port()).metrics();
+  CHECK(metrics.value("albatross_downstream_connections_total", {{"listener", "web"}}) == 1);
+  CHECK(metrics.value("albatross_listener_rule_matches_total",
+                      {{"listener", "web"}, {"priority", "10"}}) == 4);
+  CHECK(metrics.value("albatross_listener_rule_matches_total",
+                      {{"listener", "web"}, {"priority", "5"}}) == 2);
+  CHECK(metrics.value("albatross_listener_rule_matches_total",
+                      {{"listener", "web"}, {"priority", "default"}}) == 7);
+  CHECK(metrics.value("albatross_listener_rule_matches_total",
+                      {{"listener", "web"}, {"priority", "40"}}) == 0);
+  CHECK(metrics.value("albatross_generated_responses_total",
+                      {{"listener", "web"}, {"code", "403"}}) == 1);
+  CHECK(metrics.value("albatross_generated_responses_total",
+                      {{"listener", "web"}, {"code", "200"}}) == 1);
+  CHECK(metrics.value("albatross_requests_total", {{"listener", "web"}, {"target_group", "api"}}) ==
         6);
 
   // Fixed response: served with its length; HEAD gets the head; a pending body closes.
@@ -222,13 +223,13 @@ TEST_CASE("rules route by host, path, header, method and source_ip, lowest prior
   HttpResponse legacy = must_ask(client, "GET", "/p/q?r=s", "legacy.example.com");
   CHECK(legacy.status == 301);
   CHECK(legacy.header("Location") == "https://new.example.com/p/q?r=s");
-  metrics = MetricsPage::scrape(albatross.admin_port());
-  CHECK(metrics.sum("albatross_generated_responses_total",
-                    {{"listener", "web"}, {"code", "302"}}) == 1);
-  CHECK(metrics.sum("albatross_generated_responses_total",
-                    {{"listener", "web"}, {"code", "301"}}) == 1);
-  CHECK(metrics.sum("albatross_generated_responses_total",
-                    {{"listener", "web"}, {"code", "503"}}) == 3);
+  metrics = AdminClient(albatross.admin_port()).metrics();
+  CHECK(metrics.value("albatross_generated_responses_total",
+                      {{"listener", "web"}, {"code", "302"}}) == 1);
+  CHECK(metrics.value("albatross_generated_responses_total",
+                      {{"listener", "web"}, {"code", "301"}}) == 1);
+  CHECK(metrics.value("albatross_generated_responses_total",
+                      {{"listener", "web"}, {"code", "503"}}) == 3);
 
   // The access log names the rule and the action.
   std::string line = log_line_for(log.path(), "/old/a/b?x=1");

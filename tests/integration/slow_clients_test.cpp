@@ -6,10 +6,11 @@
 // than global.max_header_count get 431. None leaves a descriptor behind.
 #include <doctest/doctest.h>
 
+#include "support/admin_client.hpp"
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
-#include "support/metrics_page.hpp"
+#include "support/metrics_text.hpp"
 #include "support/targets.hpp"
 
 namespace albatross::testing {
@@ -35,7 +36,7 @@ struct Fixture {
   }
   std::uint16_t port() const { return albatross.port("web"); }
   double metric(std::string_view name) const {
-    return MetricsPage::scrape(albatross.admin_port()).sum(name, {{"listener", "web"}});
+    return AdminClient(albatross.admin_port()).metrics().value(name, {{"listener", "web"}});
   }
   bool descriptors_back_to(std::size_t baseline) const {
     return wait_until([&] { return albatross.fd_count() <= baseline; }, after(seconds(5)));

@@ -10,10 +10,11 @@
 #include <mutex>
 #include <thread>
 
+#include "support/admin_client.hpp"
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
-#include "support/metrics_page.hpp"
+#include "support/metrics_text.hpp"
 #include "support/targets.hpp"
 
 namespace albatross::testing {
@@ -161,12 +162,12 @@ TEST_CASE("misbehaving targets, many times over: counted, nothing wedged, nothin
   CHECK(seen[504] == kHangs);
 
   // Every 502 and 504 albatross sent is counted, and nothing else was generated.
-  MetricsPage metrics = MetricsPage::scrape(albatross.admin_port());
-  CHECK(metrics.sum("albatross_generated_responses_total", {{"code", "502"}}) == seen[502]);
-  CHECK(metrics.sum("albatross_generated_responses_total", {{"code", "504"}}) == seen[504]);
-  CHECK(metrics.sum("albatross_generated_responses_total") == seen[502] + seen[504]);
-  CHECK(metrics.sum("albatross_responses_total",
-                    {{"source", "albatross"}, {"code_class", "5xx"}}) == seen[502] + seen[504]);
+  MetricsText metrics = AdminClient(albatross.admin_port()).metrics();
+  CHECK(metrics.value("albatross_generated_responses_total", {{"code", "502"}}) == seen[502]);
+  CHECK(metrics.value("albatross_generated_responses_total", {{"code", "504"}}) == seen[504]);
+  CHECK(metrics.value("albatross_generated_responses_total") == seen[502] + seen[504]);
+  CHECK(metrics.value("albatross_responses_total",
+                      {{"source", "albatross"}, {"code_class", "5xx"}}) == seen[502] + seen[504]);
   CHECK(seen[0] >= kCrawls);  // the crawling bodies were cut off
   CHECK_FALSE(bystander.server_closed());
   bystander.close();
