@@ -16,6 +16,7 @@
 #include "support/command_result.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 #include "support/temp_file.hpp"
 
@@ -28,23 +29,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kSticky = "[target_group.stickiness]\nenabled = true";
 constexpr std::string_view kChecks = "interval = \"1s\"\ntimeout = \"500ms\"";
-
-std::string target_of(const HttpResponse& response) {
-  return response.header("X-Target").value_or("-");
-}
-
-std::string sticky_value(const HttpResponse& response) {
-  for (const auto& [name, value] : response.headers) {
-    if (name == "Set-Cookie" && value.starts_with("AWSALB=")) {
-      return value.substr(7, value.find(';') - 7);
-    }
-  }
-  return {};
-}
-
-std::string cookie_header(std::string_view value) {
-  return "Cookie: AWSALB=" + std::string(value) + "\r\n";
-}
 
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -13,6 +13,7 @@
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 #include "support/web_socket_client.hpp"
 
@@ -22,23 +23,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 namespace json = boost::json;
-
-std::string target_of(const HttpResponse& response) {
-  return response.header("X-Target").value_or("-");
-}
-
-std::string sticky_value(const HttpResponse& response) {
-  for (const auto& [name, value] : response.headers) {
-    if (name == "Set-Cookie" && value.starts_with("AWSALB=")) {
-      return value.substr(7, value.find(';') - 7);
-    }
-  }
-  return {};
-}
-
-std::string cookie_header(std::string_view value) {
-  return "Cookie: AWSALB=" + std::string(value) + "\r\n";
-}
 
 // A request on a connection that must still be the one opened before: HttpClient reconnects
 // only after it saw the server close, so a response here proves the connection survived.

@@ -15,6 +15,7 @@
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
 #include "support/metrics_text.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 #include "support/temp_file.hpp"
 
@@ -44,10 +45,6 @@ HttpResponse must_ask(HttpClient& client, std::string_view method, std::string_v
   std::optional<HttpResponse> response = ask(client, method, target, host, extra);
   REQUIRE_MESSAGE(response.has_value(), method, ' ', target, " Host: ", host, ": ", client.error());
   return *response;
-}
-
-std::string target_of(const HttpResponse& response) {
-  return response.header("X-Target").value_or("-");
 }
 
 std::vector<std::string> read_lines(const std::string& path) {

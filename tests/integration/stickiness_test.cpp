@@ -21,6 +21,7 @@
 #include "support/command_result.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 #include "support/temp_file.hpp"
 
@@ -73,21 +74,6 @@ std::vector<SetCookie> set_cookies(const HttpResponse& response) {
 }
 
 // The AWSALB value a response sets, "" when it sets none.
-std::string sticky_value(const HttpResponse& response) {
-  for (const SetCookie& c : set_cookies(response)) {
-    if (c.name == "AWSALB") return c.value;
-  }
-  return {};
-}
-
-std::string target_of(const HttpResponse& response) {
-  return response.header("X-Target").value_or("-");
-}
-
-std::string cookie_header(std::string_view value) {
-  return "Cookie: AWSALB=" + std::string(value) + "\r\n";
-}
-
 // An RFC 1123 date ("Sun, 06 Nov 1994 08:49:37 GMT") as system time; nullopt if malformed.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text) {
   std::tm tm{};
