@@ -11,6 +11,8 @@
 // classified request by tier and reason. A per-tier table of the outcomes is printed.
 #include <doctest/doctest.h>
 
+#include "albatross/common/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -51,26 +53,11 @@ constexpr Deviation kDeviations[] = {
      "refuses as Severe; the reference judges parsed fields and says Ambiguous"},
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The last coding of a Transfer-Encoding list, parameters removed.
 std::string_view final_coding(std::string_view value) {
   std::size_t comma = value.rfind(',');
   if (comma != std::string_view::npos) value.remove_prefix(comma + 1);
-  return trim(value.substr(0, value.find(';')));
+  return ascii::trim_ows(value.substr(0, value.find(';')));
 }
 
 bool all_digits(std::string_view s) {
@@ -140,10 +127,10 @@ std::string body_for(const ConformanceCase& c) {
   std::string length;
   bool lengths_agree = true;
   for (const auto& [name, value] : c.headers) {
-    if (iequals(name, "transfer-encoding")) {
-      chunked = iequals(final_coding(value), "chunked");
-    } else if (iequals(name, "content-length")) {
-      std::string_view v = trim(value);
+    if (ascii::iequals(name, "transfer-encoding")) {
+      chunked = ascii::iequals(final_coding(value), "chunked");
+    } else if (ascii::iequals(name, "content-length")) {
+      std::string_view v = ascii::trim_ows(value);
       if (!all_digits(v) || (!length.empty() && length != v)) lengths_agree = false;
       length = v;
     }
@@ -208,7 +195,7 @@ std::string why_unclean(std::string_view request, bool alnum_names_only) {
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return "field line without a name";
     std::string_view name = line.substr(0, colon);
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string_view value = ascii::trim_ows(line.substr(colon + 1));
     for (char ch : name) {
       auto c = static_cast<unsigned char>(ch);
       if (!is_tchar(c)) return "field name not a token: " + std::string(name);
@@ -221,17 +208,17 @@ std::string why_unclean(std::string_view request, bool alnum_names_only) {
       if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in " + std::string(name);
     }
     std::string letters = letters_of(name);
-    if (iequals(name, "content-length")) {
+    if (ascii::iequals(name, "content-length")) {
       ++content_lengths;
       if (!all_digits(value) || value.size() > 18) return "Content-Length not digits";
       length = std::stoull(std::string(value));
-    } else if (iequals(name, "transfer-encoding")) {
+    } else if (ascii::iequals(name, "transfer-encoding")) {
       ++transfer_encodings;
-      chunked = iequals(final_coding(value), "chunked");
+      chunked = ascii::iequals(final_coding(value), "chunked");
       if (!chunked) return "Transfer-Encoding not ending in chunked";
     } else if (letters == "contentlength" || letters == "transferencoding") {
       return "look-alike framing field: " + std::string(name);
-    } else if (iequals(name, "host")) {
+    } else if (ascii::iequals(name, "host")) {
       ++hosts;
     }
   }

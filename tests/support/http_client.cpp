@@ -1,5 +1,7 @@
 #include "support/http_client.hpp"
 
+#include "albatross/common/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,25 +22,10 @@ int timeout_until(TimePoint deadline) {
   return left.count() < 0 ? 0 : static_cast<int>(left.count()) + 1;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The last element of a comma-separated list, trimmed.
 std::string_view last_element(std::string_view list) {
   auto comma = list.rfind(',');
-  return trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+  return ascii::trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
 }
 
 }  // namespace
@@ -207,7 +194,7 @@ std::optional<HttpResponse> HttpClient::parse_head(TimePoint deadline) {
       return std::nullopt;
     }
     response.headers.emplace_back(std::string(line.substr(0, colon)),
-                                  std::string(trim(line.substr(colon + 1))));
+                                  std::string(ascii::trim_ows(line.substr(colon + 1))));
   }
   buffer_.erase(0, end + 4);
   return response;
@@ -286,7 +273,7 @@ std::optional<HttpResponse> HttpClient::read_response(TimePoint deadline, ReadOp
   }
   std::optional<std::string> te = r.header("transfer-encoding");
   std::optional<std::string> cl = r.header("content-length");
-  if (te && iequals(last_element(*te), "chunked")) {
+  if (te && ascii::iequals(last_element(*te), "chunked")) {
     bool bad = false;
     for (;;) {
       if (decode_chunks(sink, r.body_size, bad)) {
