@@ -82,11 +82,10 @@ bool Rule::matches(const RuleRequest& request) const {
       std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
     return false;
   }
-  if (!source_ips.empty()) {
-    bool inside = false;
-    for (const Cidr& cidr : source_ips)
-      inside = inside || cidr.contains(request.client);
-    if (!inside) return false;
+  if (!source_ips.empty() &&
+      std::none_of(source_ips.begin(), source_ips.end(),
+                   [&](const Cidr& cidr) { return cidr.contains(request.client); })) {
+    return false;
   }
   if (!hosts.empty() && !any_matches(hosts, request.host)) return false;
   if (!paths.empty() && !any_matches(paths, request.path)) return false;

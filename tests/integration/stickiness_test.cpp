@@ -255,18 +255,16 @@ TEST_CASE("an expired binding (duration 1s) is counted as expired and replaced")
 
   // The binding expires within its second; until then it is followed. Sending the old cookie
   // until the counter says "expired" is the wait (the duration is what is under test).
-  TimePoint deadline = after(seconds(5));
   HttpResponse replaced;
-  bool expired = false;
-  while (!expired && Clock::now() < deadline) {
-    replaced = client.request("GET", "/", cookie_header(old_value));
-    REQUIRE(replaced.status == 200);
-    expired = non_sticky(admin, "app", "expired") == 1;
-    if (!expired) {
-      CHECK(target_of(replaced) == target_of(bound));
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
+  const bool expired = wait_until(
+      [&] {
+        replaced = client.request("GET", "/", cookie_header(old_value));
+        REQUIRE(replaced.status == 200);
+        if (non_sticky(admin, "app", "expired") == 1) return true;
+        CHECK(target_of(replaced) == target_of(bound));
+        return false;
+      },
+      after(seconds(5)), milliseconds(50));
   REQUIRE(expired);
   const std::string fresh = sticky_value(replaced);
   CHECK(fresh.size() == 76);

@@ -1,10 +1,11 @@
 #include "support/admin_client.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <stdexcept>
-#include <thread>
 
 #include "support/albatross_process.hpp"
+#include "support/wait.hpp"
 
 namespace albatross::testing {
 
@@ -97,11 +98,10 @@ std::string AdminClient::target_state(std::string_view group, std::string_view t
 
 bool AdminClient::wait_status(const std::function<bool(const json::object&)>& condition,
                               TimePoint deadline) {
-  for (;;) {
-    if (condition(status(deadline))) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  // The last poll may come after `deadline`; its request still gets a second to be answered.
+  return wait_until(
+      [&] { return condition(status(std::max(deadline, after(std::chrono::seconds(1))))); },
+      deadline, std::chrono::milliseconds(20));
 }
 
 bool AdminClient::wait_target_state(std::string_view group, std::string_view target,

@@ -19,13 +19,15 @@ inline std::chrono::milliseconds elapsed_ms(TimePoint since) {
 
 // Polls `condition` until it holds or `deadline` passes; returns its last value. For state that
 // offers no event to wait on (a counter in another thread, a kernel table); the poll interval
-// is short, so this waits for the event, not for a guessed duration.
+// is short, so this waits for the event, not for a guessed duration. A longer `interval` suits
+// conditions that cost a request each (an admin endpoint answered by one control thread).
 template <typename Condition>
-bool wait_until(Condition condition, TimePoint deadline) {
+bool wait_until(Condition condition, TimePoint deadline,
+                Clock::duration interval = std::chrono::milliseconds(2)) {
   for (;;) {
     if (condition()) return true;
     if (Clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(interval);
   }
 }
 
