@@ -35,6 +35,8 @@
 #              keep their default stateless session tickets (issued, never redeemed), no server
 #              cache. BENCH_TLS_RESUME=1 measures ticket resumption instead. albatross's
 #              albatross_tls_handshakes_total{session="new"|"resumed"} is logged after each run.
+#              (Checked with NGINX's $ssl_session_reused: without the shim wrk resumed 798 of 802
+#              connections, with it none.)
 #   big        GET of the 1 MiB file, 16 connections (BENCH_BIG_CONNECTIONS)
 #   c2000      keep-alive, 2000 connections (BENCH_MANY)
 #   sticky     keep-alive; every request carries the proxy's own valid stickiness cookie
