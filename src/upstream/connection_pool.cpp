@@ -50,14 +50,24 @@ void ConnectionPool::release(std::shared_ptr<UpstreamConnection> connection,
 
 void ConnectionPool::watch(const std::shared_ptr<UpstreamConnection>& connection) {
   std::uint64_t generation = connection->idle_generation_;
-  connection->socket_.async_wait(
-      boost::asio::ip::tcp::socket::wait_read,
-      [self = connection, generation](const boost::system::error_code&) {
-        // Any readiness while idle (close, reset or stray bytes) disqualifies the connection;
-        // so does the keep-alive deadline closing it.
-        if (self->pool_ == nullptr || self->idle_generation_ != generation) return;
-        self->pool_->remove(self.get());
-      });
+  // Any readiness while idle (close, reset or stray bytes) disqualifies the connection; so does
+  // the keep-alive deadline closing it.
+  auto on_ready = [self = connection, generation](const boost::system::error_code&, std::size_t) {
+    if (self->pool_ == nullptr || self->idle_generation_ != generation) return;
+    self->pool_->remove(self.get());
+  };
+  if (connection->tls_) {
+    // TLS may hold bytes of its own: watch the socket without reading from under it.
+    connection->socket_.async_wait(
+        boost::asio::ip::tcp::socket::wait_read,
+        [on_ready](const boost::system::error_code& ec) mutable { on_ready(ec, 0); });
+  } else {
+    // A one-byte read rather than async_wait: a wait re-arms the descriptor (epoll_ctl) each
+    // time, a read on a socket known to be drained is queued without a system call
+    // (common/socket_io.hpp). Whatever it reads ends the connection anyway.
+    connection->socket_.async_read_some(boost::asio::buffer(&connection->probe_, 1),
+                                        std::move(on_ready));
+  }
 }
 
 void ConnectionPool::remove(UpstreamConnection* connection) {

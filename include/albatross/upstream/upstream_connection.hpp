@@ -56,6 +56,7 @@ class UpstreamConnection final : public Deadline,
   metrics::TargetMetrics metrics_;  // handles point into the registry, not the snapshot
   ConnectionPool* pool_ = nullptr;  // set while idle in a pool
   std::uint64_t idle_generation_ = 0;
+  char probe_ = 0;  // where the idle watch of a plain connection reads a stray byte
   bool reused_ = false;
   bool connected_ = false;
 };
