@@ -1,5 +1,6 @@
 #include "albatross/common/socket_io.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,8 +9,9 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/version.hpp>
 
-// The drained mark is a field of the epoll reactor's per-descriptor state. Its layout is Boost's
-// own: check it again when Boost changes (the integration tests stall if the mark is wrong).
+// The drained mark and the last edge's events are fields of the epoll reactor's per-descriptor
+// state. Their layout is Boost's own: check them again when Boost changes (the integration tests
+// stall if the mark is wrong).
 static_assert(BOOST_VERSION == 108100, "SocketIo relies on Boost 1.81's epoll reactor");
 #if !defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
 #error "SocketIo relies on Asio's epoll reactor"
@@ -19,79 +21,109 @@ namespace albatross {
 namespace {
 
 namespace net = boost::asio;
+namespace detail = boost::asio::detail;
 using boost::system::error_code;
 using tcp = net::ip::tcp;
-using Reactor = net::detail::epoll_reactor;
+using Reactor = detail::epoll_reactor;
+using State = Reactor::descriptor_state;
 using SocketBase = net::basic_socket<tcp, net::any_io_executor>;
 
-// Access to two non-public members through explicit instantiation, which the language exempts
-// from access checking: the socket's implementation and the reactor's speculative-read flags.
+// Access to non-public members through explicit instantiation, which the language exempts from
+// access checking.
 template <typename Tag, typename Tag::type Member>
 struct Grant {
   friend typename Tag::type member_of(Tag) { return Member; }
 };
-struct SocketImplTag {
-  using type =
-      net::detail::io_object_impl<net::detail::reactive_socket_service<tcp>, net::any_io_executor>
-          SocketBase::*;
-  friend type member_of(SocketImplTag);
-};
-struct SpeculativeTag {
-  using type = bool (Reactor::descriptor_state::*)[Reactor::max_ops];
-  friend type member_of(SpeculativeTag);
-};
-template struct Grant<SocketImplTag, &SocketBase::impl_>;
-template struct Grant<SpeculativeTag, &Reactor::descriptor_state::try_speculative_>;
+#define ALBATROSS_GRANT(Name, Type, Member) \
+  struct Name {                             \
+    using type = Type;                      \
+    friend type member_of(Name);            \
+  };                                        \
+  template struct Grant<Name, Member>
 
-bool* speculative_flags(tcp::socket& socket) {
+using SocketImplType =
+    detail::io_object_impl<detail::reactive_socket_service<tcp>, net::any_io_executor>;
+ALBATROSS_GRANT(SocketImpl, SocketImplType SocketBase::*, &SocketBase::impl_);
+ALBATROSS_GRANT(Speculative, bool (State::*)[Reactor::max_ops], &State::try_speculative_);
+ALBATROSS_GRANT(Registered, std::uint32_t State::*, &State::registered_events_);
+ALBATROSS_GRANT(Owner, Reactor* State::*, &State::reactor_);
+ALBATROSS_GRANT(EpollFd, int Reactor::*, &Reactor::epoll_fd_);
+ALBATROSS_GRANT(TaskResult, unsigned int detail::scheduler_operation::*,
+                &detail::scheduler_operation::task_result_);
+#undef ALBATROSS_GRANT
+
+State* state_of(tcp::socket& socket) {
   SocketBase& base = socket;
-  auto& impl = (base.*member_of(SocketImplTag{})).get_implementation();
-  Reactor::per_descriptor_data state = impl.reactor_data_;
-  if (state == nullptr) return nullptr;
-  return (*state).*member_of(SpeculativeTag{});
+  return (base.*member_of(SocketImpl{})).get_implementation().reactor_data_;
+}
+
+// The events of the last edge the reactor handled for this descriptor.
+std::uint32_t last_events(State& state) {
+  // A C-style cast converts to the private base correctly, which no named cast may.
+  detail::scheduler_operation& op = (detail::scheduler_operation&)state;
+  return op.*member_of(TaskResult{});
 }
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 }  // namespace
 
+bool SocketIo::watch_peer_close(tcp::socket& socket) {
+  State* state = state_of(socket);
+  if (state == nullptr) return false;
+  std::uint32_t& registered = state->*member_of(Registered{});
+  if (registered & EPOLLRDHUP) return true;
+  Reactor& reactor = *(state->*member_of(Owner{}));
+  epoll_event ev{};
+  ev.events = registered | EPOLLRDHUP;
+  ev.data.ptr = state;
+  if (epoll_ctl(reactor.*member_of(EpollFd{}), EPOLL_CTL_MOD, socket.native_handle(), &ev) != 0) {
+    return false;
+  }
+  registered = ev.events;
+  return true;
+}
+
 bool SocketIo::read_speculative(tcp::socket& socket) {
-  bool* flags = speculative_flags(socket);
-  return flags == nullptr || flags[Reactor::read_op];
+  State* state = state_of(socket);
+  return state == nullptr || (state->*member_of(Speculative{}))[Reactor::read_op];
 }
 
 void SocketIo::mark_drained(tcp::socket& socket) {
-  if (bool* flags = speculative_flags(socket)) flags[Reactor::read_op] = false;
+  if (State* state = state_of(socket)) (state->*member_of(Speculative{}))[Reactor::read_op] = false;
 }
 
 net::awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(
     tcp::socket& socket, ByteBuffer& buffer, std::size_t min_free, std::size_t capacity,
-    bool expect_data, bool exclusive) {
+    bool expect_data, bool may_mark) {
   char* p = buffer.prepare(min_free, capacity);
-  auto [ec, n] = co_await read_some(socket, p, buffer.free_space(), expect_data, exclusive);
+  auto [ec, n] = co_await read_some(socket, p, buffer.free_space(), expect_data, may_mark);
   if (!ec) buffer.commit(n);
   co_return std::pair{ec, n};
 }
 
 net::awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(
-    tcp::socket& socket, char* data, std::size_t space, bool expect_data, bool exclusive) {
-  if (expect_data) {
+    tcp::socket& socket, char* data, std::size_t space, bool expect_data, bool may_mark) {
+  // When Asio would try a read first anyway, try it here: a read that finds nothing marks the
+  // socket drained before anything else runs, and the wait below costs no system call. (A
+  // short read here proves nothing: a FIN may wait behind the data.)
+  if (expect_data || read_speculative(socket)) {
     error_code ec;
     std::size_t n = socket.read_some(net::buffer(data, space), ec);
-    if (!ec) {
-      // A short read took everything the kernel held: the next byte raises a new edge.
-      if (n < space) mark_drained(socket);
-      co_return std::pair{ec, n};
-    }
     if (ec != net::error::would_block && ec != net::error::try_again) co_return std::pair{ec, n};
     mark_drained(socket);
   }
-  // A read queued without a speculative try is performed by the reactor when the edge comes,
-  // and its completion runs inline, before the reactor polls again: a short read then means
-  // drained. After a speculative try the completion is posted, and an edge may come between.
-  bool queued = exclusive && !read_speculative(socket);
+  // Marked drained: the read is queued without a try and performed by the reactor when the
+  // edge comes, and its completion runs inline, before the reactor polls again. A short read
+  // then took everything, unless the same edge reported the peer's close. Not so with another
+  // operation pending on the socket: its completion may run first and this one be posted.
   auto [ec, n] = co_await socket.async_read_some(net::buffer(data, space), use_nothrow);
-  if (!ec && queued && n < space) mark_drained(socket);
+  if (!ec && may_mark && n < space) {
+    State* state = state_of(socket);
+    if (state != nullptr && (last_events(*state) & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0) {
+      mark_drained(socket);
+    }
+  }
   co_return std::pair{ec, n};
 }
 

@@ -74,6 +74,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     for (;;) {
       if (!co_await read_request_head()) break;
       if (!co_await exchange_.serve(scanner_.head_size())) break;
+      served_ = true;
     }
     co_await close_connection();
   }
@@ -159,7 +160,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
                                                                bool expect_data, bool exclusive) {
     if constexpr (kPlain<Stream>) {
       return SocketIo::read_some(stream_, buffer, Exchange::kMinRead, capacity, expect_data,
-                                 exclusive);
+                                 exclusive && watches_peer_close_);
     } else {
       return read_tls(buffer, capacity);
     }
@@ -170,7 +171,12 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
   // call (a readiness wait would re-arm the descriptor with epoll_ctl each time).
   net::awaitable<std::pair<error_code, std::size_t>> read_idle(ByteBuffer& in) {
     if constexpr (kPlain<Stream>) {
-      auto [ec, n] = co_await SocketIo::read_some(stream_, landing_.data(), landing_.size(), false);
+      // A connection that waits for a second request will wait again: let its edges report the
+      // client's close, so that its reads may mark it drained.
+      if (!watches_peer_close_ && served_)
+        watches_peer_close_ = SocketIo::watch_peer_close(stream_);
+      auto [ec, n] = co_await SocketIo::read_some(stream_, landing_.data(), landing_.size(), false,
+                                                  watches_peer_close_);
       if (ec || n == 0) co_return std::pair{ec, n};
       char* p = in.prepare(Exchange::kMinRead, Exchange::kBufferSize);
       std::memcpy(p, landing_.data(), n);
@@ -318,7 +324,9 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
   // Where an idle plain connection's next request lands (see read_idle).
   std::array<char, kPlain<Stream> ? 1024 : 1> landing_;
   bool idle_ = false;
-  bool reset_on_close_ = false;  // a write to the client timed out: close with a reset
+  bool served_ = false;              // an exchange completed on this connection
+  bool watches_peer_close_ = false;  // EPOLLRDHUP registered (SocketIo::watch_peer_close)
+  bool reset_on_close_ = false;      // a write to the client timed out: close with a reset
 };
 
 }  // namespace

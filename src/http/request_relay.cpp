@@ -50,7 +50,7 @@ net::awaitable<std::pair<error_code, std::size_t>> Exchange::read_upstream(Conne
     co_return std::pair{ec, n};
   }
   co_return co_await SocketIo::read_some(conn.socket(), buffer, kMinRead, capacity, expect_data,
-                                         exclusive);
+                                         exclusive && conn.watches_peer_close());
 }
 
 // The slow-POST bound (listener body_timeout and body_min_rate): the body's deadline starts

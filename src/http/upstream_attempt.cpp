@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "albatross/common/socket_io.hpp"
 #include "albatross/common/str_cat.hpp"
 #include "albatross/http/header_rewrite.hpp"
 #include "albatross/http/sticky_binding.hpp"
@@ -177,6 +178,7 @@ net::awaitable<std::shared_ptr<upstream::UpstreamConnection>> Exchange::connect(
   error_code ignored;
   conn->socket().set_option(tcp::no_delay(true), ignored);
   conn->socket().non_blocking(true, ignored);
+  if (!target.tls) conn->set_watches_peer_close(SocketIo::watch_peer_close(conn->socket()));
   if (target.tls && !co_await start_tls(*conn, target, timeout)) {
     failure = Failure::connect_refused;  // as ALB: a failed TLS handshake to a target is 502
     co_return nullptr;

@@ -15,25 +15,26 @@ namespace albatross {
 //
 // Asio's epoll reactor registers each socket once, edge-triggered, and then starts every read
 // with a speculative recv() (one that returns EAGAIN when the peer has sent nothing yet), or,
-// for async_wait, with an epoll_ctl() that re-arms the descriptor. Both cost a system call per
-// wait. It learns that a socket is drained only from a zero-byte read. SocketIo tells it the
-// socket is drained after a read that returned less than the space offered, so the next wait
-// is queued without a system call; the edge that new data raises clears the mark again.
+// for async_wait, with an epoll_ctl() that re-arms the descriptor: a system call per wait. It
+// learns that a socket is drained only from a zero-byte read. SocketIo marks a socket drained
+// when it knows: after EAGAIN, and after a short read performed by the reactor on an edge that
+// did not also report the peer's close (EPOLLRDHUP, registered by watch_peer_close(): a FIN
+// queued behind data raises no second edge). The next wait is then queued without a system
+// call; the edge that new data raises clears the mark again.
 // Thread: the socket's io_context thread, which must be its only thread.
 class SocketIo {
  public:
   // Reads at least one byte into `buffer` (prepared to `capacity`, at least `min_free` free).
   // `expect_data`: bytes are probably there already (a body being streamed): try a direct read
-  // first. `exclusive`: no other operation is pending on the socket (false in a tunnel), which
-  // is what lets a completed read mark the socket drained.
+  // first. `may_mark`: no other operation is pending on the socket (false in a tunnel) and
+  // watch_peer_close() was called for it, so a short read may mark it drained.
   static boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
       boost::asio::ip::tcp::socket& socket, ByteBuffer& buffer, std::size_t min_free,
-      std::size_t capacity, bool expect_data, bool exclusive = true);
-
+      std::size_t capacity, bool expect_data, bool may_mark);
   // The same into `space` bytes at `data`.
   static boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
       boost::asio::ip::tcp::socket& socket, char* data, std::size_t space, bool expect_data,
-      bool exclusive = true);
+      bool may_mark);
 
   // Writes every byte of `buffers`. `more`: more of the same message follows at once, so the
   // kernel may hold a partial segment back (MSG_MORE) and send full ones.
@@ -41,6 +42,9 @@ class SocketIo {
       boost::asio::ip::tcp::socket& socket, std::span<const boost::asio::const_buffer> buffers,
       bool more);
 
+  // Adds EPOLLRDHUP to the socket's registration (one epoll_ctl), so that the reactor's edges
+  // tell when the peer closed. False when that failed (reads then never mark).
+  static bool watch_peer_close(boost::asio::ip::tcp::socket& socket);
   // Whether the next read on `socket` would be tried speculatively (not marked drained).
   static bool read_speculative(boost::asio::ip::tcp::socket& socket);
   static void mark_drained(boost::asio::ip::tcp::socket& socket);

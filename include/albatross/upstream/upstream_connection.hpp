@@ -42,6 +42,10 @@ class UpstreamConnection final : public Deadline,
   bool reused() const { return reused_; }
   void mark_reused() { reused_ = true; }
   void close();
+  // EPOLLRDHUP is registered for the socket (common/socket_io.hpp): its reads may mark it
+  // drained.
+  bool watches_peer_close() const { return watches_peer_close_; }
+  void set_watches_peer_close(bool on) { watches_peer_close_ = on; }
   // The connect succeeded: from now on it counts as an open upstream connection.
   void mark_connected();
 
@@ -58,6 +62,7 @@ class UpstreamConnection final : public Deadline,
   std::uint64_t idle_generation_ = 0;
   char probe_ = 0;  // where the idle watch of a plain connection reads a stray byte
   bool reused_ = false;
+  bool watches_peer_close_ = false;
   bool connected_ = false;
 };
 
