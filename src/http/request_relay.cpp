@@ -44,12 +44,14 @@ net::awaitable<std::pair<error_code, std::size_t>> Exchange::read_upstream(Conne
                                                                            bool exclusive) {
   ByteBuffer& buffer = conn.buffer();
   if (auto* tls = conn.tls()) {
-    char* p = buffer.prepare(kMinRead, capacity);
+    char* p = buffer.prepare(capacity > kBufferSize ? capacity / 2 : kMinRead, capacity);
     auto [ec, n] = co_await tls->async_read_some(net::buffer(p, buffer.free_space()), use_nothrow);
     if (!ec) buffer.commit(n);
     co_return std::pair{ec, n};
   }
-  co_return co_await SocketIo::read_some(conn.socket(), buffer, kMinRead, capacity, expect_data,
+  // Reads for large bodies take at least half the large buffer, growing it once.
+  const std::size_t min_free = capacity > kBufferSize ? capacity / 2 : kMinRead;
+  co_return co_await SocketIo::read_some(conn.socket(), buffer, min_free, capacity, expect_data,
                                          exclusive && conn.watches_peer_close());
 }
 
