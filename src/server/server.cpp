@@ -12,6 +12,7 @@
 #include "albatross/common/json_writer.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/version.hpp"
+#include "albatross/server/prepared_config.hpp"
 #include "albatross/server/snapshot_builder.hpp"
 
 namespace albatross::server {
@@ -74,14 +75,68 @@ bool Server::start() {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR1);
   config::ConfigErrors errors;
-  std::string hash;
-  config::Config config = load_config(config_path_, errors, &hash);
-  if (!errors.empty()) {
+  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
+  PrepareContext context{states_,
+                         fallback_keys_,
+                         ticket_keys_,
+                         nullptr,
+                         [&](const config::Config& config) -> metrics::Catalog& {
+                           create_metrics(config);
+                           return *catalog_;
+                         },
+                         [&](const config::Config& config, auto& ports, auto& bind_errors) {
+                           return bind_listeners(config, added, ports, bind_errors);
+                         }};
+  PreparedConfig prepared = prepare_config(config_path_, context, errors);
+  if (!prepared.snapshot) {
+    // One problem is one line; several are listed, then counted.
+    if (errors.size() == 1) {
+      log::error("not starting: ", errors.front().to_string());
+      return false;
+    }
     for (const auto& e : errors)
       log::error(e.to_string());
     log::error("not starting: the configuration has ", errors.size(), " error(s)");
     return false;
   }
+  std::shared_ptr<const Snapshot> snapshot = prepared.snapshot;
+  const std::optional<HostPort>& admin_address = snapshot->config.global.admin;
+  const std::optional<std::string>& token = prepared.admin_token;
+  if (admin_address) {
+    admin_ = std::make_unique<admin::AdminServer>(control_, *this);
+    std::string error;
+    if (!admin_->start(*admin_address, token, error)) {
+      log::error("not starting: ", error);
+      return false;
+    }
+    log::info("admin endpoint listening on ", admin_->bound_address());
+  }
+  sockets_ = std::move(added);
+  access_log_ = prepared.access_log;
+
+  for (unsigned i = 0; i < threads_; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, connections_));
+    workers_.back()->start();
+  }
+  publish(snapshot);
+  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *registry_);
+  health_->update(snapshot_->groups);
+  record_reload(true, {});
+  for (const http::ListenerContext& listener : snapshot_->listeners) {
+    HostPort bound{listener.config.bind.host,
+                   static_cast<std::uint16_t>(std::stoi(listener.port_text))};
+    log::info("listener ", listener.name, " listening on ", bound.to_string());
+  }
+  log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
+            snapshot_->groups.size(), " target group(s)");
+  wait_signals();
+  housekeeping();
+  systemd_.ready();
+  systemd_.status("serving");
+  return true;
+}
+
+void Server::create_metrics(const config::Config& config) {
   threads_ = config.global.threads > 0 ? static_cast<unsigned>(config.global.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
   registry_ = std::make_unique<metrics::Registry>(threads_ + 1);
@@ -111,93 +166,28 @@ bool Server::start() {
                                  "configuration is still serving).")
                              .Register(control)
                              .Add({});
-
-  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  std::string bind_error;
-  if (!bind_listeners(config, added, bind_error)) {
-    log::error("not starting: ", bind_error);
-    return false;
-  }
-  BuildOptions options;
-  options.ticket_keys = ticket_keys_;
-  for (auto& [key, set] : added)
-    options.bound_ports[key] = set->port();
-  std::string log_error;
-  if (!access_log_for(config.global, options.access_log, log_error)) {
-    log::error("not starting: ", log_error);
-    return false;
-  }
-  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
-  if (!options.sticky_codec) {
-    log::error("not starting: global.sticky_key_file: ", log_error);
-    return false;
-  }
-  warn_about_sticky_keys(config);
-  std::optional<HostPort> admin_address = config.global.admin;
-  std::string token_file = config.global.admin_token_file;
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
-  if (!snapshot) {
-    for (const auto& e : errors)
-      log::error(e.to_string());
-    log::error("not starting: the configuration has ", errors.size(), " error(s)");
-    return false;
-  }
-  std::optional<std::string> token;
-  if (!token_file.empty()) {
-    std::string error;
-    token = admin::load_token_file(token_file, error);
-    if (!token) {
-      log::error("not starting: ", error);
-      return false;
-    }
-  }
-  if (admin_address) {
-    admin_ = std::make_unique<admin::AdminServer>(control_, *this);
-    std::string error;
-    if (!admin_->start(*admin_address, token, error)) {
-      log::error("not starting: ", error);
-      return false;
-    }
-    log::info("admin endpoint listening on ", admin_->bound_address());
-  }
-  sockets_ = std::move(added);
-  access_log_ = options.access_log;
-
-  for (unsigned i = 0; i < threads_; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, connections_));
-    workers_.back()->start();
-  }
-  publish(snapshot);
-  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *registry_);
-  health_->update(snapshot_->groups);
-  record_reload(true, {});
-  for (const http::ListenerContext& listener : snapshot_->listeners) {
-    HostPort bound{listener.config.bind.host,
-                   static_cast<std::uint16_t>(std::stoi(listener.port_text))};
-    log::info("listener ", listener.name, " listening on ", bound.to_string());
-  }
-  log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
-            snapshot_->groups.size(), " target group(s)");
-  wait_signals();
-  housekeeping();
-  systemd_.ready();
-  systemd_.status("serving");
-  return true;
 }
 
 bool Server::bind_listeners(const config::Config& config,
                             std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
-                            std::string& error) {
-  for (const config::ListenerConfig& listener : config.listeners) {
+                            std::map<std::string, std::uint16_t>& ports,
+                            config::ConfigErrors& errors) {
+  for (const auto& [key, set] : sockets_)
+    ports[key] = set->port();
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const config::ListenerConfig& listener = config.listeners[i];
     std::string key = ListenSocketSet::key_for(listener);
     if (sockets_.contains(key) || added.contains(key)) continue;
     std::string bind_error;
     auto set = ListenSocketSet::bind(listener.bind, threads_, bind_error);
     if (!set) {
-      error = str_cat("listener ", listener.name, ": ", bind_error);
+      std::string key_path = str_cat("listener[", i, "].bind");
+      errors.push_back(config::ConfigError{config.file, config.location_of(key_path), key_path,
+                                           str_cat("listener ", listener.name, ": ", bind_error)});
       added.clear();
       return false;
     }
+    ports[key] = set->port();
     added[key] = std::move(set);
   }
   return true;
@@ -226,9 +216,21 @@ admin::ActionResult Server::reload() {
   log::info("reloading configuration from ", config_path_);
   systemd_.reloading();
   config::ConfigErrors errors;
-  std::string hash;
-  config::Config config = load_config(config_path_, errors, &hash);
-  auto fail = [&](std::vector<std::string> messages) -> admin::ActionResult {
+  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
+  PrepareContext context{states_,
+                         fallback_keys_,
+                         ticket_keys_,
+                         access_log_,
+                         [&](const config::Config&) -> metrics::Catalog& { return *catalog_; },
+                         [&](const config::Config& config, auto& ports, auto& bind_errors) {
+                           return bind_listeners(config, added, ports, bind_errors);
+                         }};
+  PreparedConfig prepared = prepare_config(config_path_, context, errors);
+  if (!prepared.snapshot) {
+    states_.rollback(snapshot_->target_ids);
+    std::vector<std::string> messages;
+    for (const auto& e : errors)
+      messages.push_back(e.to_string());
     for (const auto& m : messages)
       log::error(m);
     log::error("reload failed: ", messages.size(),
@@ -238,48 +240,18 @@ admin::ActionResult Server::reload() {
     systemd_.ready();
     systemd_.status("serving (last reload failed)");
     return {500, str_cat("reload failed: ", summary)};
-  };
-  auto to_strings = [](const config::ConfigErrors& list) {
-    std::vector<std::string> out;
-    for (const auto& e : list)
-      out.push_back(e.to_string());
-    return out;
-  };
-  if (!errors.empty()) return fail(to_strings(errors));
-  if (config.global.threads != snapshot_->config.global.threads) {
+  }
+  std::shared_ptr<const Snapshot> snapshot = prepared.snapshot;
+  const config::GlobalConfig& global = snapshot->config.global;
+  if (global.threads != snapshot_->config.global.threads) {
     log::warn("global.threads changed: takes effect at the next restart");
   }
-  std::optional<std::string> token;
-  if (!config.global.admin_token_file.empty()) {
-    std::string error;
-    token = admin::load_token_file(config.global.admin_token_file, error);
-    if (!token) return fail({error});
-  }
-  if (config.global.admin != snapshot_->config.global.admin) {
+  if (global.admin != snapshot_->config.global.admin) {
     log::warn("global.admin changed: takes effect at the next restart");
-  }
-  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  std::string bind_error;
-  if (!bind_listeners(config, added, bind_error)) return fail({bind_error});
-  BuildOptions options;
-  options.ticket_keys = ticket_keys_;
-  for (auto& [key, set] : sockets_)
-    options.bound_ports[key] = set->port();
-  for (auto& [key, set] : added)
-    options.bound_ports[key] = set->port();
-  std::string log_error;
-  if (!access_log_for(config.global, options.access_log, log_error)) return fail({log_error});
-  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
-  if (!options.sticky_codec) return fail({str_cat("global.sticky_key_file: ", log_error)});
-  warn_about_sticky_keys(config);
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
-  if (!snapshot) {
-    states_.rollback(snapshot_->target_ids);
-    return fail(to_strings(errors));
   }
   for (auto& [key, set] : added)
     sockets_[key] = std::move(set);
-  access_log_ = options.access_log;
+  access_log_ = prepared.access_log;
   std::shared_ptr<const Snapshot> previous = snapshot_;
   publish(snapshot);
   // Sockets no listener uses any more: workers closed their duplicates on apply.
@@ -291,42 +263,12 @@ admin::ActionResult Server::reload() {
   }
   drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
   health_->update(snapshot_->groups);
-  if (admin_) admin_->set_token(token);
+  if (admin_) admin_->set_token(prepared.admin_token);
   record_reload(true, {});
   log::info("configuration reloaded (", snapshot_->config_hash.substr(0, 12), ")");
   systemd_.ready();
   systemd_.status("serving");
   return {200, "configuration reloaded"};
-}
-
-void Server::warn_about_sticky_keys(const config::Config& config) {
-  if (!config.global.sticky_key_file.empty()) return;
-  for (const auto& group : config.target_groups) {
-    if (group.stickiness.enabled) {
-      log::warn(
-          "stickiness without global.sticky_key_file: cookies are sealed with a random key "
-          "made at start, so sessions will not survive a restart or span several albatross "
-          "instances");
-      return;
-    }
-  }
-}
-
-bool Server::access_log_for(const config::GlobalConfig& global,
-                            std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error) {
-  if (global.access_log == "off") {
-    sink = nullptr;
-    return true;
-  }
-  accesslog::Format format =
-      global.access_log_format == "json" ? accesslog::Format::json : accesslog::Format::alb;
-  if (access_log_ && access_log_->destination() == global.access_log &&
-      access_log_->format() == format) {
-    sink = access_log_;
-    return true;
-  }
-  sink = accesslog::AccessLogSink::open(global.access_log, format, error);
-  return sink != nullptr;
 }
 
 void Server::record_reload(bool success, std::vector<std::string> errors) {

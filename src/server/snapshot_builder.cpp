@@ -34,30 +34,6 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-// albatross_tls_certificate_expiry_timestamp_seconds for the certificates of `snapshot`; series
-// of certificates no longer served are removed. Runs once the snapshot is complete, so a build
-// that fails leaves the running snapshot's series alone.
-void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
-  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
-  std::set<prometheus::Labels> current;
-  for (const http::ListenerContext& listener : snapshot.listeners) {
-    if (!listener.tls) continue;
-    for (const tls::Certificate& cert : listener.tls->certificates()) {
-      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
-      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
-      current.insert(std::move(labels));
-    }
-  }
-  for (const prometheus::MetricFamily& collected : family.Collect()) {
-    for (const prometheus::ClientMetric& metric : collected.metric) {
-      prometheus::Labels labels;
-      for (const auto& label : metric.label)
-        labels.emplace(label.name, label.value);
-      if (!current.contains(labels)) family.Remove(&family.Add(labels));
-    }
-  }
-}
-
 }  // namespace
 
 config::Config load_config(const std::string& path, config::ConfigErrors& errors,
@@ -243,9 +219,29 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                               generated);
     }
   }
-  publish_certificate_expiry(*snapshot, catalog);
   snapshot->config = std::move(config);
   return snapshot;
+}
+
+void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
+  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
+  std::set<prometheus::Labels> current;
+  for (const http::ListenerContext& listener : snapshot.listeners) {
+    if (!listener.tls) continue;
+    for (const tls::Certificate& cert : listener.tls->certificates()) {
+      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
+      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
+      current.insert(std::move(labels));
+    }
+  }
+  for (const prometheus::MetricFamily& collected : family.Collect()) {
+    for (const prometheus::ClientMetric& metric : collected.metric) {
+      prometheus::Labels labels;
+      for (const auto& label : metric.label)
+        labels.emplace(label.name, label.value);
+      if (!current.contains(labels)) family.Remove(&family.Add(labels));
+    }
+  }
 }
 
 std::shared_ptr<const upstream::StickyCodec> make_sticky_codec(
