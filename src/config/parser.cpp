@@ -576,10 +576,10 @@ void parse_rule(TableReader& r, RuleConfig& rule) {
   parse_header_condition(r, rule);
   std::vector<std::string> cidrs;
   condition_values(r, "source_ip", cidrs, [&](std::string_view text) {
-    std::string error;
-    std::optional<Cidr> cidr = parse_cidr(text, &error);
+    std::string reason;
+    std::optional<Cidr> cidr = parse_cidr(text, &reason);
     if (cidr) rule.source_ips.push_back(*cidr);
-    return cidr ? std::string() : error.substr(error.find(": ") + 2);
+    return reason;
   });
   int actions = 0;
   if (r.string("target_group", rule.target_group)) {

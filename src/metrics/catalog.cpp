@@ -103,7 +103,13 @@ Catalog::Catalog(Registry& r)
       upstream_connections_active(
           r.gauge("albatross_upstream_connections_active",
                   "Connections open to each target now, pooled ones included.",
-                  {"target_group", "target"})) {}
+                  {"target_group", "target"})),
+      access_log_dropped_batches(r.counter(
+          "albatross_access_log_dropped_batches_total",
+          "Batches of access-log lines dropped because the writer was too far behind.", {})) {
+  // A single series, exported from the start so a rate() over it has a baseline.
+  access_log_dropped_batches.add({});
+}
 
 void ListenerMetrics::resolve(Catalog& c, const std::string& listener) {
   connections = &c.downstream_connections.add({listener});

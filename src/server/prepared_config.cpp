@@ -25,7 +25,8 @@ void warn_about_sticky_keys(const config::Config& config) {
 // nullptr for "off". False with `error` when the destination cannot be opened.
 bool open_access_log(const config::GlobalConfig& global,
                      const std::shared_ptr<accesslog::AccessLogSink>& current,
-                     std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error) {
+                     metrics::Catalog& catalog, std::shared_ptr<accesslog::AccessLogSink>& sink,
+                     std::string& error) {
   sink = nullptr;
   if (global.access_log == "off") return true;
   accesslog::Format format =
@@ -34,7 +35,8 @@ bool open_access_log(const config::GlobalConfig& global,
     sink = current;
     return true;
   }
-  sink = accesslog::AccessLogSink::open(global.access_log, format, error);
+  sink = accesslog::AccessLogSink::open(global.access_log, format,
+                                        catalog.access_log_dropped_batches.add({}), error);
   return sink != nullptr;
 }
 
@@ -65,7 +67,8 @@ PreparedConfig prepare_config(const std::string& path, const PrepareContext& con
     if (!prepared.admin_token) file_error("global.admin_token_file", std::move(error));
   }
   error.clear();
-  if (!open_access_log(config.global, context.current_access_log, options.access_log, error)) {
+  if (!open_access_log(config.global, context.current_access_log, catalog, options.access_log,
+                       error)) {
     file_error("global.access_log", std::move(error));
   }
   warn_about_sticky_keys(config);

@@ -123,8 +123,7 @@ bool Server::start() {
   health_->update(snapshot_->groups);
   record_reload(true, {});
   for (const http::ListenerContext& listener : snapshot_->listeners) {
-    HostPort bound{listener.config.bind.host,
-                   static_cast<std::uint16_t>(std::stoi(listener.port_text))};
+    HostPort bound{listener.config.bind.host, listener.port};
     log::info("listener ", listener.name, " listening on ", bound.to_string());
   }
   log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
@@ -286,7 +285,9 @@ void Server::record_reload(bool success, std::vector<std::string> errors) {
 void Server::drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
                            const Snapshot& previous) {
   for (const auto& state : removed) {
-    Duration delay = std::chrono::seconds(300);
+    // A group the previous snapshot no longer knows cannot happen (its targets would not be
+    // removed from it); the documented default is the safe answer.
+    Duration delay = config::TargetGroupConfig::kDefaultDeregistrationDelay;
     const std::string& id = state->id();
     if (const auto* group = previous.find_group(std::string_view(id).substr(0, id.find('/')))) {
       delay = group->config().deregistration_delay;
@@ -381,7 +382,7 @@ std::string Server::status_json() {
     j.begin_object()
         .field("name", l.name)
         .field("bind", l.config.bind.to_string())
-        .field("port", static_cast<std::int64_t>(std::stoi(l.port_text)))
+        .field("port", static_cast<std::int64_t>(l.port))
         .field("protocol", l.scheme)
         .field("target_group", l.config.target_group)
         .end_object();

@@ -173,6 +173,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
         it != options.bound_ports.end()) {
       port = it->second;
     }
+    ctx.port = port;
     ctx.port_text = std::to_string(port);
     ctx.scheme = server_tls[l] ? "https" : "http";
     if (server_tls[l]) {

@@ -53,6 +53,8 @@ struct Catalog {
   Family<Counter>& target_connection_errors;   // {target_group, target}
   Family<Counter>& upstream_connections;       // {target_group, target}
   Family<Gauge>& upstream_connections_active;  // {target_group, target}
+  // Access log: batches dropped because the writer fell 64 MiB behind (a stalled disk).
+  Family<Counter>& access_log_dropped_batches;  // no labels
 };
 
 // Handles for one listener, resolved when a snapshot is built.
