@@ -4,14 +4,12 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
-#include <ctime>
 #include <thread>
-
-#include <prometheus/family.h>
 
 #include "albatross/common/json_writer.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/version.hpp"
+#include "albatross/common/wall_clock.hpp"
 #include "albatross/server/prepared_config.hpp"
 #include "albatross/server/snapshot_builder.hpp"
 
@@ -20,23 +18,6 @@ namespace albatross::server {
 namespace net = boost::asio;
 
 namespace {
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string iso8601(std::int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
-}
 
 std::string_view algorithm_name(config::Algorithm a) {
   return a == config::Algorithm::round_robin ? "round_robin" : "least_outstanding_requests";
@@ -119,7 +100,7 @@ bool Server::start() {
     workers_.back()->start();
   }
   publish(snapshot);
-  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *registry_);
+  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *catalog_);
   health_->update(snapshot_->groups);
   record_reload(true, {});
   for (const http::ListenerContext& listener : snapshot_->listeners) {
@@ -140,31 +121,11 @@ void Server::create_metrics(const config::Config& config) {
                                        : std::max(1u, std::thread::hardware_concurrency());
   registry_ = std::make_unique<metrics::Registry>(threads_ + 1);
   catalog_ = std::make_unique<metrics::Catalog>(*registry_);
-  auto& control = registry_->control();
-  prometheus::BuildGauge()
-      .Name("albatross_build_info")
-      .Help("Build information; the value is always 1.")
-      .Register(control)
-      .Add({{"version", kVersion}})
-      .Set(1);
-  auto& reloads = prometheus::BuildCounter()
-                      .Name("albatross_config_reloads_total")
-                      .Help("Configuration reloads by result.")
-                      .Register(control);
-  reloads_success_ = &reloads.Add({{"result", "success"}});
-  reloads_failure_ = &reloads.Add({{"result", "failure"}});
-  last_reload_success_time_ = &prometheus::BuildGauge()
-                                   .Name("albatross_config_last_reload_success_timestamp_seconds")
-                                   .Help("Unix time of the last configuration load that succeeded.")
-                                   .Register(control)
-                                   .Add({});
-  last_reload_failed_ = &prometheus::BuildGauge()
-                             .Name("albatross_config_last_reload_failed")
-                             .Help(
-                                 "1 when the last reload attempt failed (the previous "
-                                 "configuration is still serving).")
-                             .Register(control)
-                             .Add({});
+  catalog_->build_info.Add({{"version", kVersion}}).Set(1);
+  reloads_success_ = &catalog_->config_reloads.Add({{"result", "success"}});
+  reloads_failure_ = &catalog_->config_reloads.Add({{"result", "failure"}});
+  last_reload_success_time_ = &catalog_->config_last_reload_success_time.Add({});
+  last_reload_failed_ = &catalog_->config_last_reload_failed.Add({});
 }
 
 bool Server::bind_listeners(const config::Config& config,
@@ -368,10 +329,10 @@ std::string Server::status_json() {
   j.key("config").begin_object();
   j.field("file", config_path_)
       .field("hash", s.config_hash)
-      .field("loaded_at", iso8601(s.loaded_unix_ms));
+      .field("loaded_at", iso8601_ms(s.loaded_unix_ms));
   j.key("last_reload").begin_object();
   j.field("result", last_reload_.success ? "success" : "failure")
-      .field("at", iso8601(last_reload_.unix_ms));
+      .field("at", iso8601_ms(last_reload_.unix_ms));
   j.key("errors").begin_array();
   for (const auto& e : last_reload_.errors)
     j.value(e);
@@ -410,7 +371,7 @@ std::string Server::status_json() {
       j.field("last_check_status", static_cast<std::int64_t>(state.last_check_status()));
       j.field("last_check_latency_ms",
               static_cast<double>(state.last_check_latency().count()) / 1000.0);
-      j.field("last_check_at", iso8601(state.last_check_unix_ms()));
+      j.field("last_check_at", iso8601_ms(state.last_check_unix_ms()));
     } else {
       j.key("last_check_status").null();
       j.key("last_check_latency_ms").null();
@@ -418,7 +379,7 @@ std::string Server::status_json() {
     }
     j.field("in_flight", state.outstanding());
     if (deadline != 0) {
-      j.field("drain_deadline", iso8601(deadline));
+      j.field("drain_deadline", iso8601_ms(deadline));
     } else {
       j.key("drain_deadline").null();
     }

@@ -13,6 +13,7 @@
 
 #include "albatross/common/log.hpp"
 #include "albatross/common/str_cat.hpp"
+#include "albatross/common/wall_clock.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
 #include "albatross/server/listen_socket_set.hpp"
@@ -77,9 +78,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                                const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_hash = std::move(file_hash);
-  snapshot->loaded_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+  snapshot->loaded_unix_ms = unix_ms_now();
   std::size_t errors_before = errors.size();
   const config::GlobalConfig& global = config.global;
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
