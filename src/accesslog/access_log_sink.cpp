@@ -106,7 +106,7 @@ void AccessLogSink::run() {
       ssize_t n = ::write(fd_, batch.data() + written, batch.size() - written);
       if (n < 0) {
         if (errno == EINTR) continue;
-        dropped_.fetch_add(1, std::memory_order_relaxed);
+        dropped_.inc();  // a write error loses the batch too
         break;
       }
       written += static_cast<std::size_t>(n);

@@ -106,7 +106,8 @@ Catalog::Catalog(Registry& r)
                   {"target_group", "target"})),
       access_log_dropped_batches(r.counter(
           "albatross_access_log_dropped_batches_total",
-          "Batches of access-log lines dropped because the writer was too far behind.", {})),
+          "Batches of access-log lines dropped: the writer was 64 MiB behind, or a write failed.",
+          {})),
       build_info(prometheus::BuildGauge()
                      .Name("albatross_build_info")
                      .Help("Build information; the value is always 1.")

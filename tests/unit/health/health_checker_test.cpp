@@ -516,7 +516,7 @@ TEST_CASE("HealthChecker: stop() ends the checks") {
   metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  auto checker = std::make_unique<HealthChecker>(io.get_executor(), registry);
+  auto checker = std::make_unique<HealthChecker>(io.get_executor(), catalog);
   auto groups = build(states, {{group_config("app", 100ms, 50ms, 2, 2), {target.port()}}});
   checker->update(groups);
   REQUIRE(run_until(
