@@ -24,8 +24,8 @@ class AccessLogSink {
   static constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
 
   // `destination`: "stderr", "stdout" or a file path (created 0640, appended to). Each batch
-  // dropped because `max_queued_bytes` are already waiting counts once in `dropped_batches`
-  // (albatross_access_log_dropped_batches_total), which must outlive the sink.
+  // dropped (`max_queued_bytes` already waiting, or a failed write) counts once in
+  // `dropped_batches` (albatross_access_log_dropped_batches_total), which must outlive the sink.
   static std::shared_ptr<AccessLogSink> open(const std::string& destination, Format format,
                                              metrics::Counter& dropped_batches, std::string& error,
                                              std::size_t max_queued_bytes = kMaxQueuedBytes);
