@@ -57,7 +57,7 @@ struct Catalog {
   Family<Counter>& target_connection_errors;   // {target_group, target}
   Family<Counter>& upstream_connections;       // {target_group, target}
   Family<Gauge>& upstream_connections_active;  // {target_group, target}
-  // Access log: batches dropped because the writer fell 64 MiB behind (a stalled disk).
+  // Access log: batches dropped (the writer 64 MiB behind, a stalled disk; or a failed write).
   Family<Counter>& access_log_dropped_batches;  // no labels
   // Control plane: the process and its configuration (server).
   prometheus::Family<prometheus::Gauge>& build_info;                       // {version}, always 1
