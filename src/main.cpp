@@ -8,8 +8,9 @@
 #include "albatross/common/version.hpp"
 #include "albatross/config/config_error.hpp"
 #include "albatross/metrics/catalog.hpp"
+#include "albatross/metrics/registry.hpp"
+#include "albatross/server/prepared_config.hpp"
 #include "albatross/server/server.hpp"
-#include "albatross/server/snapshot_builder.hpp"
 
 namespace {
 
@@ -25,25 +26,23 @@ constexpr const char* kUsage =
     "\n"
     "Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT drain and stop.\n";
 
+// Runs the preparation start-up and reload run (every file the configuration names is loaded,
+// the access log opened), without binding listeners or starting anything.
 int check(const std::string& path) {
   using namespace albatross;
+  metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
+  upstream::StateTable states;
+  upstream::StickyKeyRing fallback_keys = upstream::StickyKeyRing::generate_random();
+  server::PrepareContext context{
+      states,
+      fallback_keys,
+      nullptr,
+      nullptr,
+      [&](const config::Config&) -> metrics::Catalog& { return catalog; },
+      {}};
   config::ConfigErrors errors;
-  std::string hash;
-  config::Config config = server::load_config(path, errors, &hash);
-  if (errors.empty()) {
-    metrics::Registry registry(1);
-    metrics::Catalog catalog(registry);
-    upstream::StateTable states;
-    server::BuildOptions options;
-    std::string error;
-    options.sticky_codec =
-        server::make_sticky_codec(config.global, upstream::StickyKeyRing::generate_random(), error);
-    if (!options.sticky_codec) {
-      errors.push_back(config::ConfigError{path, config.location_of("global.sticky_key_file"),
-                                           "global.sticky_key_file", error});
-    }
-    server::build_snapshot(std::move(config), hash, states, catalog, errors, options);
-  }
+  server::prepare_config(path, context, errors);
   for (const auto& e : errors)
     std::cout << e.to_string() << '\n';
   if (!errors.empty()) {

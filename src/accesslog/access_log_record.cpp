@@ -1,9 +1,10 @@
 #include "albatross/accesslog/access_log_record.hpp"
 
 #include <cstdio>
-#include <ctime>
 
+#include "albatross/common/json_escape.hpp"
 #include "albatross/common/str_cat.hpp"
+#include "albatross/common/wall_clock.hpp"
 
 namespace albatross::accesslog {
 
@@ -21,17 +22,6 @@ void AccessLogRecord::reset() {
 }
 
 namespace {
-
-void append_time(std::string& out, std::int64_t unix_us) {
-  std::time_t secs = static_cast<std::time_t>(unix_us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        static_cast<int>(unix_us % 1'000'000));
-  out.append(buf, static_cast<std::size_t>(n));
-}
 
 void append_seconds(std::string& out, double seconds) {
   if (seconds < 0) {
@@ -96,20 +86,7 @@ void json_string(std::string& out, std::string_view key, std::string_view value)
   out.push_back('"');
   out.append(key);
   out.append("\":\"");
-  // JSON escaping: quotes, backslashes, controls as \u00XX.
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out.append(buf);
-    } else {
-      out.push_back(ch);
-    }
-  }
+  append_json_escaped(out, value);
   out.append("\",");
 }
 
@@ -129,7 +106,7 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
     // ALB's field order (alb-behaviour.md §8); unknown trailing fields are allowed by parsers.
     out.append(r.type);
     out.push_back(' ');
-    append_time(out, r.time_us);
+    append_iso8601_us(out, r.time_us);
     out.push_back(' ');
     append_or_dash(out, r.listener);
     out.push_back(' ');
@@ -169,7 +146,7 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
       out.push_back('-');
     }
     out.push_back(' ');
-    append_time(out, r.request_creation_us);
+    append_iso8601_us(out, r.request_creation_us);
     out.append(" \"");
     append_or_dash(out, r.actions);
     out.append("\" \"");
@@ -186,7 +163,7 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
   out.push_back('{');
   json_string(out, "type", r.type);
   std::string time;
-  append_time(time, r.time_us);
+  append_iso8601_us(time, r.time_us);
   json_string(out, "time", time);
   json_string(out, "listener", r.listener);
   json_string(out, "client", r.client);
@@ -209,7 +186,7 @@ void format_record(const AccessLogRecord& r, Format format, std::string& out) {
   json_string(out, "sni", r.sni);
   json_number(out, "matched_rule_priority", r.matched_rule_priority);
   std::string created;
-  append_time(created, r.request_creation_us);
+  append_iso8601_us(created, r.request_creation_us);
   json_string(out, "request_creation_time", created);
   json_string(out, "actions_executed", r.actions);
   json_string(out, "redirect_url", r.redirect_url);

@@ -11,32 +11,32 @@
 
 namespace albatross::accesslog {
 
-namespace {
-// Beyond this much unwritten log (a stalled disk), batches are dropped and counted rather than
-// letting memory grow without bound.
-constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
-}  // namespace
-
 std::shared_ptr<AccessLogSink> AccessLogSink::open(const std::string& destination, Format format,
-                                                   std::string& error) {
-  if (destination == "stderr") {
+                                                   metrics::Counter& dropped_batches,
+                                                   std::string& error,
+                                                   std::size_t max_queued_bytes) {
+  if (destination == "stderr" || destination == "stdout") {
+    int fd = destination == "stderr" ? STDERR_FILENO : STDOUT_FILENO;
     return std::shared_ptr<AccessLogSink>(
-        new AccessLogSink(destination, format, STDERR_FILENO, false));
-  }
-  if (destination == "stdout") {
-    return std::shared_ptr<AccessLogSink>(
-        new AccessLogSink(destination, format, STDOUT_FILENO, false));
+        new AccessLogSink(destination, format, fd, false, dropped_batches, max_queued_bytes));
   }
   int fd = ::open(destination.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
     error = str_cat("cannot open access log ", destination, ": ", std::strerror(errno));
     return nullptr;
   }
-  return std::shared_ptr<AccessLogSink>(new AccessLogSink(destination, format, fd, true));
+  return std::shared_ptr<AccessLogSink>(
+      new AccessLogSink(destination, format, fd, true, dropped_batches, max_queued_bytes));
 }
 
-AccessLogSink::AccessLogSink(std::string destination, Format format, int fd, bool owns_fd)
-    : destination_(std::move(destination)), format_(format), fd_(fd), owns_fd_(owns_fd) {
+AccessLogSink::AccessLogSink(std::string destination, Format format, int fd, bool owns_fd,
+                             metrics::Counter& dropped_batches, std::size_t max_queued_bytes)
+    : destination_(std::move(destination)),
+      format_(format),
+      fd_(fd),
+      owns_fd_(owns_fd),
+      dropped_(dropped_batches),
+      max_queued_bytes_(max_queued_bytes) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -53,8 +53,8 @@ AccessLogSink::~AccessLogSink() {
 void AccessLogSink::submit(std::string batch) {
   {
     std::lock_guard lock(mutex_);
-    if (queued_bytes_ + batch.size() > kMaxQueuedBytes) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (queued_bytes_ + batch.size() > max_queued_bytes_) {
+      dropped_.inc();
       return;
     }
     queued_bytes_ += batch.size();
@@ -106,7 +106,7 @@ void AccessLogSink::run() {
       ssize_t n = ::write(fd_, batch.data() + written, batch.size() - written);
       if (n < 0) {
         if (errno == EINTR) continue;
-        dropped_.fetch_add(1, std::memory_order_relaxed);
+        dropped_.inc();  // a write error loses the batch too
         break;
       }
       written += static_cast<std::size_t>(n);

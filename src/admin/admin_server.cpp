@@ -5,14 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/str_cat.hpp"
 
@@ -32,7 +31,6 @@ struct AdminServer::State {
 
 namespace {
 
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 constexpr std::size_t kMaxBody = 4096;
 
@@ -84,8 +82,8 @@ http::response<http::string_body> make_response(int status, std::string body,
   return res;
 }
 
-net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> state,
-                           AdminHandler& handler) {
+awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> state,
+                      AdminHandler& handler) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer(8192);
   boost::system::error_code peer_ec;
@@ -163,7 +161,7 @@ net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::Stat
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-net::awaitable<void> accept_loop(std::shared_ptr<AdminServer::State> state, AdminHandler& handler) {
+awaitable<void> accept_loop(std::shared_ptr<AdminServer::State> state, AdminHandler& handler) {
   for (;;) {
     auto [ec, socket] = co_await state->acceptor.async_accept(use_nothrow);
     if (ec) {

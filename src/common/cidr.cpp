@@ -46,19 +46,18 @@ std::string Cidr::to_string() const {
   return str_cat(address_text(network), '/', prefix);
 }
 
-std::optional<Cidr> parse_cidr(std::string_view text, std::string* error) {
+std::optional<Cidr> parse_cidr(std::string_view text, std::string* reason) {
   auto fail = [&](std::string message) -> std::optional<Cidr> {
-    if (error) *error = std::move(message);
+    if (reason) *reason = std::move(message);
     return std::nullopt;
   };
   auto slash = text.find('/');
   if (slash == std::string_view::npos) {
-    return fail(str_cat("invalid CIDR \"", text, "\": expected \"address/prefix\""));
+    return fail("expected \"address/prefix\"");
   }
   std::optional<IpAddress> address = parse_ip_address(text.substr(0, slash));
   if (!address) {
-    return fail(str_cat("invalid CIDR \"", text, "\": \"", text.substr(0, slash),
-                        "\" is not an IPv4 or IPv6 address"));
+    return fail(str_cat('"', text.substr(0, slash), "\" is not an IPv4 or IPv6 address"));
   }
   std::string_view prefix_text = text.substr(slash + 1);
   int max = address->v4 ? 32 : 128;
@@ -67,12 +66,12 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string* error) {
       std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
   if (prefix_text.empty() || prefix_text.size() > 3 || ec != std::errc() ||
       end != prefix_text.data() + prefix_text.size() || prefix < 0 || prefix > max) {
-    return fail(str_cat("invalid CIDR \"", text, "\": the prefix length must be 0..", max));
+    return fail(str_cat("the prefix length must be 0..", max));
   }
   Cidr cidr{masked(*address, prefix), prefix};
   if (cidr.network != *address) {
-    return fail(str_cat("invalid CIDR \"", text, "\": bits set beyond the /", prefix,
-                        " prefix (the network is ", cidr.to_string(), ')'));
+    return fail(str_cat("bits set beyond the /", prefix, " prefix (the network is ",
+                        cidr.to_string(), ')'));
   }
   return cidr;
 }

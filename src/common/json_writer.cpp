@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "albatross/common/json_escape.hpp"
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross {
@@ -48,34 +49,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 JsonWriter& JsonWriter::value(std::string_view text) {
   separate();
   out_.push_back('"');
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out_.append("\\\"");
-        break;
-      case '\\':
-        out_.append("\\\\");
-        break;
-      case '\n':
-        out_.append("\\n");
-        break;
-      case '\r':
-        out_.append("\\r");
-        break;
-      case '\t':
-        out_.append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out_.append(buf);
-        } else {
-          out_.push_back(ch);
-        }
-    }
-  }
+  append_json_escaped(out_, text);
   out_.push_back('"');
   return *this;
 }

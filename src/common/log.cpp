@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "albatross/common/wall_clock.hpp"
+
 namespace albatross::log {
 namespace {
 
@@ -63,18 +65,8 @@ void write(Level lvl, std::string_view message) {
   if (g_journal) {
     line.append(journal_prefix(lvl));
   } else {
-    auto now = std::chrono::system_clock::now();
-    std::time_t secs = std::chrono::system_clock::to_time_t(now);
-    auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char stamp[64];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(millis));
-    line.append(stamp);
+    append_iso8601_ms(line, unix_ms_now());
+    line.push_back(' ');
   }
   line.append(level_name(lvl));
   line.push_back(' ');

@@ -13,11 +13,4 @@ SourceLocation Config::location_of(std::string_view key_path) const {
   }
 }
 
-const TargetGroupConfig* Config::find_target_group(std::string_view name) const {
-  for (const TargetGroupConfig& group : target_groups) {
-    if (group.name == name) return &group;
-  }
-  return nullptr;
-}
-
 }  // namespace albatross::config

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "albatross/common/ascii.hpp"
+#include "albatross/common/name.hpp"
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross::config {
@@ -576,10 +577,10 @@ void parse_rule(TableReader& r, RuleConfig& rule) {
   parse_header_condition(r, rule);
   std::vector<std::string> cidrs;
   condition_values(r, "source_ip", cidrs, [&](std::string_view text) {
-    std::string error;
-    std::optional<Cidr> cidr = parse_cidr(text, &error);
+    std::string reason;
+    std::optional<Cidr> cidr = parse_cidr(text, &reason);
     if (cidr) rule.source_ips.push_back(*cidr);
-    return cidr ? std::string() : error.substr(error.find(": ") + 2);
+    return reason;
   });
   int actions = 0;
   if (r.string("target_group", rule.target_group)) {
@@ -697,24 +698,14 @@ void parse_health_check(TableReader& r, HealthCheckConfig& h) {
   r.finish();
 }
 
-bool valid_cookie_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void parse_stickiness(TableReader& r, StickinessConfig& s) {
   r.boolean("enabled", s.enabled);
   std::string type = "lb_cookie";
   r.choice("type", type, {"lb_cookie"});
-  if (r.string("cookie_name", s.cookie_name) && !valid_cookie_name(s.cookie_name)) {
-    r.errors().push_back(
-        ConfigError{r.config().file, r.config().location_of(r.key_path("cookie_name")),
-                    r.key_path("cookie_name"), "must be 1..64 characters of A-Z a-z 0-9 - _ ."});
+  if (r.string("cookie_name", s.cookie_name) && !is_valid_name(s.cookie_name)) {
+    r.errors().push_back(ConfigError{r.config().file,
+                                     r.config().location_of(r.key_path("cookie_name")),
+                                     r.key_path("cookie_name"), std::string(kNameRule)});
   }
   r.duration("duration", s.duration, seconds(1), seconds(604800));
   r.finish();

@@ -3,21 +3,11 @@
 #include <map>
 #include <set>
 
+#include "albatross/common/name.hpp"
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross::config {
 namespace {
-
-// Names become metric label values and log fields: keep them to a safe alphabet.
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool is_loopback(std::string_view host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -60,8 +50,8 @@ class Validator {
       const ListenerConfig& listener = config_.listeners[i];
       std::string path = str_cat("listener[", i, ']');
       if (!listener.name.empty()) {
-        if (!valid_name(listener.name)) {
-          error(path + ".name", "must be 1..64 characters of A-Z a-z 0-9 - _ .");
+        if (!is_valid_name(listener.name)) {
+          error(path + ".name", std::string(kNameRule));
         }
         auto [it, inserted] = listener_paths.emplace(listener.name, path);
         if (!inserted) {
@@ -144,8 +134,8 @@ class Validator {
   }
 
   void check_target_group(const TargetGroupConfig& group, const std::string& path) {
-    if (!group.name.empty() && !valid_name(group.name)) {
-      error(path + ".name", "must be 1..64 characters of A-Z a-z 0-9 - _ .");
+    if (!group.name.empty() && !is_valid_name(group.name)) {
+      error(path + ".name", std::string(kNameRule));
     }
     std::set<std::string> seen;
     for (std::size_t t = 0; t < group.targets.size(); ++t) {

@@ -1,17 +1,16 @@
 #include "albatross/demo/demo_target.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <set>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/str_cat.hpp"
 
 namespace albatross::demo {
@@ -22,8 +21,6 @@ namespace http = boost::beast::http;
 using net::ip::tcp;
 
 namespace {
-
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 std::string query_param(std::string_view target, std::string_view key) {
   auto q = target.find('?');
@@ -63,12 +60,12 @@ std::uint64_t fnv1a(std::uint64_t h, const char* data, std::size_t n) {
   return h;
 }
 
-net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
   net::steady_timer timer(co_await net::this_coro::executor, d);
   co_await timer.async_wait(use_nothrow);
 }
 
-net::awaitable<void> websocket_echo(tcp::socket socket, http::request<http::empty_body> request) {
+awaitable<void> websocket_echo(tcp::socket socket, http::request<http::empty_body> request) {
   beast::websocket::stream<tcp::socket> ws(std::move(socket));
   auto [ec] = co_await ws.async_accept(request, use_nothrow);
   if (ec) co_return;
@@ -85,8 +82,8 @@ net::awaitable<void> websocket_echo(tcp::socket socket, http::request<http::empt
 
 // Raw-socket misbehaviours for failure tests. Returns true when the connection must end.
 // `interval`: the pause before each byte of a trickled body.
-net::awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode,
-                               std::chrono::milliseconds interval) {
+awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode,
+                          std::chrono::milliseconds interval) {
   if (mode == "reset") {
     std::string_view partial = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial";
     co_await net::async_write(socket, net::buffer(partial), use_nothrow);
@@ -118,8 +115,8 @@ net::awaitable<bool> misbehave(tcp::socket& socket, std::string_view mode,
   co_return true;
 }
 
-net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket,
-                           std::shared_ptr<DemoTarget::State> state) {
+awaitable<void> serve(std::shared_ptr<tcp::socket> socket,
+                      std::shared_ptr<DemoTarget::State> state) {
   socket->set_option(tcp::no_delay(true));
   beast::flat_buffer buffer;
   std::string name = state->name;
@@ -273,8 +270,8 @@ void start_serving(tcp::socket socket, const std::shared_ptr<DemoTarget::State>&
 // Takes up to 64 queued connections per wake-up (the acceptor is non-blocking), as real
 // servers do: one per wake-up, with hundreds of busy connections, left a proxy's burst of new
 // upstream connections in the listen queue for seconds (seen with HAProxy and albatross alike).
-net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
-                                 std::shared_ptr<DemoTarget::State> state) {
+awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
+                            std::shared_ptr<DemoTarget::State> state) {
   constexpr int kMaxAcceptBatch = 64;
   const net::any_io_executor executor = acceptor->get_executor();
   for (;;) {

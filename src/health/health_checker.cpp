@@ -5,7 +5,9 @@
 #include <boost/asio/detached.hpp>
 #include <utility>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/log.hpp"
+#include "albatross/common/wall_clock.hpp"
 
 namespace albatross::health {
 namespace {
@@ -22,12 +24,6 @@ void advance(Clock::time_point& due, Clock::time_point now, Duration interval) {
   if (due > now) return;
   auto step = std::chrono::duration_cast<Clock::duration>(std::max(interval, Duration(1)));
   due += step * ((now - due) / step + 1);
-}
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -95,11 +91,11 @@ struct HealthChecker::Group {
   }
 };
 
-HealthChecker::HealthChecker(net::any_io_executor control, metrics::Registry& registry,
+HealthChecker::HealthChecker(net::any_io_executor control, metrics::Catalog& catalog,
                              Options options)
     : executor_(std::move(control)),
       options_(options),
-      metrics_(registry.control()),
+      metrics_(catalog),
       timer_(executor_),
       alive_(std::make_shared<bool>(true)),
       random_(std::random_device{}()) {}
@@ -282,9 +278,8 @@ void HealthChecker::launch(const std::shared_ptr<Group>& group, const std::share
   net::co_spawn(executor_, run_check(group, entry, executor_), net::detached);
 }
 
-net::awaitable<void> HealthChecker::run_check(std::shared_ptr<Group> group,
-                                              std::shared_ptr<Entry> entry,
-                                              net::any_io_executor executor) {
+awaitable<void> HealthChecker::run_check(std::shared_ptr<Group> group, std::shared_ptr<Entry> entry,
+                                         net::any_io_executor executor) {
   ProbeResult result = co_await probe_target(executor, entry->endpoints, entry->host_header,
                                              group->config, entry->tls, entry->server_name);
   entry->in_flight = false;

@@ -25,30 +25,12 @@ void TargetHealthMetrics::show(upstream::TargetHealth health) {
   shown = index;
 }
 
-HealthMetrics::HealthMetrics(prometheus::Registry& registry)
-    : checks_(
-          prometheus::BuildCounter()
-              .Name("albatross_health_checks_total")
-              .Help("Health checks completed, by result (pass, code_mismatch, timeout, failed).")
-              .Register(registry)),
-      duration_(prometheus::BuildHistogram()
-                    .Name("albatross_health_check_duration_seconds")
-                    .Help("Time from the start of a health check's connect to its response head "
-                          "(or its failure).")
-                    .Register(registry)),
-      state_(prometheus::BuildGauge()
-                 .Name("albatross_target_state")
-                 .Help("1 for the state each target is in (initial, healthy, unhealthy, "
-                       "unavailable, draining, unused), 0 for the others.")
-                 .Register(registry)),
-      healthy_(prometheus::BuildGauge()
-                   .Name("albatross_healthy_targets")
-                   .Help("Targets of a group that are healthy and not draining.")
-                   .Register(registry)),
-      unhealthy_(prometheus::BuildGauge()
-                     .Name("albatross_unhealthy_targets")
-                     .Help("Targets of a group that are unhealthy and not draining.")
-                     .Register(registry)) {}
+HealthMetrics::HealthMetrics(metrics::Catalog& catalog)
+    : checks_(catalog.health_checks),
+      duration_(catalog.health_check_duration),
+      state_(catalog.target_state),
+      healthy_(catalog.healthy_targets),
+      unhealthy_(catalog.unhealthy_targets) {}
 
 TargetHealthMetrics HealthMetrics::resolve_target(const std::string& group,
                                                   const std::string& target) {

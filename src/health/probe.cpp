@@ -1,13 +1,12 @@
 #include "albatross/health/probe.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <memory>
 
 #include "albatross/common/byte_buffer.hpp"
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/duration.hpp"
 #include "albatross/common/str_cat.hpp"
 #include "albatross/common/version.hpp"
@@ -21,8 +20,6 @@ namespace net = boost::asio;
 using net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
-
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 // Response heads of a health endpoint are small; these limits only bound a misbehaving target.
 const http::HeadLimits kProbeHeadLimits{
@@ -67,11 +64,11 @@ std::string probe_request(std::string_view path, std::string_view host_header) {
                  "\r\nAccept: */*\r\nConnection: close\r\n\r\n");
 }
 
-net::awaitable<ProbeResult> probe_target(net::any_io_executor executor,
-                                         std::vector<tcp::endpoint> endpoints,
-                                         std::string host_header, config::HealthCheckConfig config,
-                                         std::shared_ptr<const tls::ClientContext> tls,
-                                         std::string server_name) {
+awaitable<ProbeResult> probe_target(net::any_io_executor executor,
+                                    std::vector<tcp::endpoint> endpoints, std::string host_header,
+                                    config::HealthCheckConfig config,
+                                    std::shared_ptr<const tls::ClientContext> tls,
+                                    std::string server_name) {
   const Clock::time_point start = Clock::now();
   auto io = std::make_shared<ProbeIo>(executor);
   io->timer.expires_after(config.timeout);

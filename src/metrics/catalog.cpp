@@ -103,7 +103,56 @@ Catalog::Catalog(Registry& r)
       upstream_connections_active(
           r.gauge("albatross_upstream_connections_active",
                   "Connections open to each target now, pooled ones included.",
-                  {"target_group", "target"})) {}
+                  {"target_group", "target"})),
+      access_log_dropped_batches(r.counter(
+          "albatross_access_log_dropped_batches_total",
+          "Batches of access-log lines dropped: the writer was 64 MiB behind, or a write failed.",
+          {})),
+      build_info(prometheus::BuildGauge()
+                     .Name("albatross_build_info")
+                     .Help("Build information; the value is always 1.")
+                     .Register(r.control())),
+      config_reloads(prometheus::BuildCounter()
+                         .Name("albatross_config_reloads_total")
+                         .Help("Configuration reloads by result.")
+                         .Register(r.control())),
+      config_last_reload_success_time(
+          prometheus::BuildGauge()
+              .Name("albatross_config_last_reload_success_timestamp_seconds")
+              .Help("Unix time of the last configuration load that succeeded.")
+              .Register(r.control())),
+      config_last_reload_failed(prometheus::BuildGauge()
+                                    .Name("albatross_config_last_reload_failed")
+                                    .Help("1 when the last reload attempt failed (the previous "
+                                          "configuration is still serving).")
+                                    .Register(r.control())),
+      health_checks(
+          prometheus::BuildCounter()
+              .Name("albatross_health_checks_total")
+              .Help("Health checks completed, by result (pass, code_mismatch, timeout, failed).")
+              .Register(r.control())),
+      health_check_duration(
+          prometheus::BuildHistogram()
+              .Name("albatross_health_check_duration_seconds")
+              .Help("Time from the start of a health check's connect to its response head (or "
+                    "its failure).")
+              .Register(r.control())),
+      target_state(prometheus::BuildGauge()
+                       .Name("albatross_target_state")
+                       .Help("1 for the state each target is in (initial, healthy, unhealthy, "
+                             "unavailable, draining, unused), 0 for the others.")
+                       .Register(r.control())),
+      healthy_targets(prometheus::BuildGauge()
+                          .Name("albatross_healthy_targets")
+                          .Help("Targets of a group that are healthy and not draining.")
+                          .Register(r.control())),
+      unhealthy_targets(prometheus::BuildGauge()
+                            .Name("albatross_unhealthy_targets")
+                            .Help("Targets of a group that are unhealthy and not draining.")
+                            .Register(r.control())) {
+  // A single series, exported from the start so a rate() over it has a baseline.
+  access_log_dropped_batches.add({});
+}
 
 void ListenerMetrics::resolve(Catalog& c, const std::string& listener) {
   connections = &c.downstream_connections.add({listener});

@@ -4,14 +4,13 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
-#include <ctime>
 #include <thread>
-
-#include <prometheus/family.h>
 
 #include "albatross/common/json_writer.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/version.hpp"
+#include "albatross/common/wall_clock.hpp"
+#include "albatross/server/prepared_config.hpp"
 #include "albatross/server/snapshot_builder.hpp"
 
 namespace albatross::server {
@@ -19,23 +18,6 @@ namespace albatross::server {
 namespace net = boost::asio;
 
 namespace {
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string iso8601(std::int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
-}
 
 std::string_view algorithm_name(config::Algorithm a) {
   return a == config::Algorithm::round_robin ? "round_robin" : "least_outstanding_requests";
@@ -74,83 +56,33 @@ bool Server::start() {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR1);
   config::ConfigErrors errors;
-  std::string hash;
-  config::Config config = load_config(config_path_, errors, &hash);
-  if (!errors.empty()) {
-    for (const auto& e : errors)
-      log::error(e.to_string());
-    log::error("not starting: the configuration has ", errors.size(), " error(s)");
-    return false;
-  }
-  threads_ = config.global.threads > 0 ? static_cast<unsigned>(config.global.threads)
-                                       : std::max(1u, std::thread::hardware_concurrency());
-  registry_ = std::make_unique<metrics::Registry>(threads_ + 1);
-  catalog_ = std::make_unique<metrics::Catalog>(*registry_);
-  auto& control = registry_->control();
-  prometheus::BuildGauge()
-      .Name("albatross_build_info")
-      .Help("Build information; the value is always 1.")
-      .Register(control)
-      .Add({{"version", kVersion}})
-      .Set(1);
-  auto& reloads = prometheus::BuildCounter()
-                      .Name("albatross_config_reloads_total")
-                      .Help("Configuration reloads by result.")
-                      .Register(control);
-  reloads_success_ = &reloads.Add({{"result", "success"}});
-  reloads_failure_ = &reloads.Add({{"result", "failure"}});
-  last_reload_success_time_ = &prometheus::BuildGauge()
-                                   .Name("albatross_config_last_reload_success_timestamp_seconds")
-                                   .Help("Unix time of the last configuration load that succeeded.")
-                                   .Register(control)
-                                   .Add({});
-  last_reload_failed_ = &prometheus::BuildGauge()
-                             .Name("albatross_config_last_reload_failed")
-                             .Help(
-                                 "1 when the last reload attempt failed (the previous "
-                                 "configuration is still serving).")
-                             .Register(control)
-                             .Add({});
-
   std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  std::string bind_error;
-  if (!bind_listeners(config, added, bind_error)) {
-    log::error("not starting: ", bind_error);
-    return false;
-  }
-  BuildOptions options;
-  options.ticket_keys = ticket_keys_;
-  for (auto& [key, set] : added)
-    options.bound_ports[key] = set->port();
-  std::string log_error;
-  if (!access_log_for(config.global, options.access_log, log_error)) {
-    log::error("not starting: ", log_error);
-    return false;
-  }
-  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
-  if (!options.sticky_codec) {
-    log::error("not starting: global.sticky_key_file: ", log_error);
-    return false;
-  }
-  warn_about_sticky_keys(config);
-  std::optional<HostPort> admin_address = config.global.admin;
-  std::string token_file = config.global.admin_token_file;
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
-  if (!snapshot) {
-    for (const auto& e : errors)
-      log::error(e.to_string());
-    log::error("not starting: the configuration has ", errors.size(), " error(s)");
-    return false;
-  }
-  std::optional<std::string> token;
-  if (!token_file.empty()) {
-    std::string error;
-    token = admin::load_token_file(token_file, error);
-    if (!token) {
-      log::error("not starting: ", error);
+  PrepareContext context{states_,
+                         fallback_keys_,
+                         ticket_keys_,
+                         nullptr,
+                         [&](const config::Config& config) -> metrics::Catalog& {
+                           create_metrics(config);
+                           return *catalog_;
+                         },
+                         [&](const config::Config& config, auto& ports, auto& bind_errors) {
+                           return bind_listeners(config, added, ports, bind_errors);
+                         }};
+  PreparedConfig prepared = prepare_config(config_path_, context, errors);
+  if (!prepared.snapshot) {
+    // One problem is one line; several are listed, then counted.
+    if (errors.size() == 1) {
+      log::error("not starting: ", errors.front().to_string());
       return false;
     }
+    for (const auto& e : errors)
+      log::error(e.to_string());
+    log::error("not starting: the configuration has ", errors.size(), " error(s)");
+    return false;
   }
+  std::shared_ptr<const Snapshot> snapshot = prepared.snapshot;
+  const std::optional<HostPort>& admin_address = snapshot->config.global.admin;
+  const std::optional<std::string>& token = prepared.admin_token;
   if (admin_address) {
     admin_ = std::make_unique<admin::AdminServer>(control_, *this);
     std::string error;
@@ -161,19 +93,18 @@ bool Server::start() {
     log::info("admin endpoint listening on ", admin_->bound_address());
   }
   sockets_ = std::move(added);
-  access_log_ = options.access_log;
+  access_log_ = prepared.access_log;
 
   for (unsigned i = 0; i < threads_; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, connections_));
     workers_.back()->start();
   }
   publish(snapshot);
-  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *registry_);
+  health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *catalog_);
   health_->update(snapshot_->groups);
   record_reload(true, {});
   for (const http::ListenerContext& listener : snapshot_->listeners) {
-    HostPort bound{listener.config.bind.host,
-                   static_cast<std::uint16_t>(std::stoi(listener.port_text))};
+    HostPort bound{listener.config.bind.host, listener.port};
     log::info("listener ", listener.name, " listening on ", bound.to_string());
   }
   log::info("albatross ", kVersion, " started: ", threads_, " worker thread(s), ",
@@ -185,19 +116,38 @@ bool Server::start() {
   return true;
 }
 
+void Server::create_metrics(const config::Config& config) {
+  threads_ = config.global.threads > 0 ? static_cast<unsigned>(config.global.threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  registry_ = std::make_unique<metrics::Registry>(threads_ + 1);
+  catalog_ = std::make_unique<metrics::Catalog>(*registry_);
+  catalog_->build_info.Add({{"version", kVersion}}).Set(1);
+  reloads_success_ = &catalog_->config_reloads.Add({{"result", "success"}});
+  reloads_failure_ = &catalog_->config_reloads.Add({{"result", "failure"}});
+  last_reload_success_time_ = &catalog_->config_last_reload_success_time.Add({});
+  last_reload_failed_ = &catalog_->config_last_reload_failed.Add({});
+}
+
 bool Server::bind_listeners(const config::Config& config,
                             std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
-                            std::string& error) {
-  for (const config::ListenerConfig& listener : config.listeners) {
+                            std::map<std::string, std::uint16_t>& ports,
+                            config::ConfigErrors& errors) {
+  for (const auto& [key, set] : sockets_)
+    ports[key] = set->port();
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const config::ListenerConfig& listener = config.listeners[i];
     std::string key = ListenSocketSet::key_for(listener);
     if (sockets_.contains(key) || added.contains(key)) continue;
     std::string bind_error;
     auto set = ListenSocketSet::bind(listener.bind, threads_, bind_error);
     if (!set) {
-      error = str_cat("listener ", listener.name, ": ", bind_error);
+      std::string key_path = str_cat("listener[", i, "].bind");
+      errors.push_back(config::ConfigError{config.file, config.location_of(key_path), key_path,
+                                           str_cat("listener ", listener.name, ": ", bind_error)});
       added.clear();
       return false;
     }
+    ports[key] = set->port();
     added[key] = std::move(set);
   }
   return true;
@@ -226,9 +176,21 @@ admin::ActionResult Server::reload() {
   log::info("reloading configuration from ", config_path_);
   systemd_.reloading();
   config::ConfigErrors errors;
-  std::string hash;
-  config::Config config = load_config(config_path_, errors, &hash);
-  auto fail = [&](std::vector<std::string> messages) -> admin::ActionResult {
+  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
+  PrepareContext context{states_,
+                         fallback_keys_,
+                         ticket_keys_,
+                         access_log_,
+                         [&](const config::Config&) -> metrics::Catalog& { return *catalog_; },
+                         [&](const config::Config& config, auto& ports, auto& bind_errors) {
+                           return bind_listeners(config, added, ports, bind_errors);
+                         }};
+  PreparedConfig prepared = prepare_config(config_path_, context, errors);
+  if (!prepared.snapshot) {
+    states_.rollback(snapshot_->target_ids);
+    std::vector<std::string> messages;
+    for (const auto& e : errors)
+      messages.push_back(e.to_string());
     for (const auto& m : messages)
       log::error(m);
     log::error("reload failed: ", messages.size(),
@@ -238,48 +200,18 @@ admin::ActionResult Server::reload() {
     systemd_.ready();
     systemd_.status("serving (last reload failed)");
     return {500, str_cat("reload failed: ", summary)};
-  };
-  auto to_strings = [](const config::ConfigErrors& list) {
-    std::vector<std::string> out;
-    for (const auto& e : list)
-      out.push_back(e.to_string());
-    return out;
-  };
-  if (!errors.empty()) return fail(to_strings(errors));
-  if (config.global.threads != snapshot_->config.global.threads) {
+  }
+  std::shared_ptr<const Snapshot> snapshot = prepared.snapshot;
+  const config::GlobalConfig& global = snapshot->config.global;
+  if (global.threads != snapshot_->config.global.threads) {
     log::warn("global.threads changed: takes effect at the next restart");
   }
-  std::optional<std::string> token;
-  if (!config.global.admin_token_file.empty()) {
-    std::string error;
-    token = admin::load_token_file(config.global.admin_token_file, error);
-    if (!token) return fail({error});
-  }
-  if (config.global.admin != snapshot_->config.global.admin) {
+  if (global.admin != snapshot_->config.global.admin) {
     log::warn("global.admin changed: takes effect at the next restart");
-  }
-  std::map<std::string, std::unique_ptr<ListenSocketSet>> added;
-  std::string bind_error;
-  if (!bind_listeners(config, added, bind_error)) return fail({bind_error});
-  BuildOptions options;
-  options.ticket_keys = ticket_keys_;
-  for (auto& [key, set] : sockets_)
-    options.bound_ports[key] = set->port();
-  for (auto& [key, set] : added)
-    options.bound_ports[key] = set->port();
-  std::string log_error;
-  if (!access_log_for(config.global, options.access_log, log_error)) return fail({log_error});
-  options.sticky_codec = make_sticky_codec(config.global, fallback_keys_, log_error);
-  if (!options.sticky_codec) return fail({str_cat("global.sticky_key_file: ", log_error)});
-  warn_about_sticky_keys(config);
-  auto snapshot = build_snapshot(std::move(config), hash, states_, *catalog_, errors, options);
-  if (!snapshot) {
-    states_.rollback(snapshot_->target_ids);
-    return fail(to_strings(errors));
   }
   for (auto& [key, set] : added)
     sockets_[key] = std::move(set);
-  access_log_ = options.access_log;
+  access_log_ = prepared.access_log;
   std::shared_ptr<const Snapshot> previous = snapshot_;
   publish(snapshot);
   // Sockets no listener uses any more: workers closed their duplicates on apply.
@@ -291,42 +223,12 @@ admin::ActionResult Server::reload() {
   }
   drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
   health_->update(snapshot_->groups);
-  if (admin_) admin_->set_token(token);
+  if (admin_) admin_->set_token(prepared.admin_token);
   record_reload(true, {});
   log::info("configuration reloaded (", snapshot_->config_hash.substr(0, 12), ")");
   systemd_.ready();
   systemd_.status("serving");
   return {200, "configuration reloaded"};
-}
-
-void Server::warn_about_sticky_keys(const config::Config& config) {
-  if (!config.global.sticky_key_file.empty()) return;
-  for (const auto& group : config.target_groups) {
-    if (group.stickiness.enabled) {
-      log::warn(
-          "stickiness without global.sticky_key_file: cookies are sealed with a random key "
-          "made at start, so sessions will not survive a restart or span several albatross "
-          "instances");
-      return;
-    }
-  }
-}
-
-bool Server::access_log_for(const config::GlobalConfig& global,
-                            std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error) {
-  if (global.access_log == "off") {
-    sink = nullptr;
-    return true;
-  }
-  accesslog::Format format =
-      global.access_log_format == "json" ? accesslog::Format::json : accesslog::Format::alb;
-  if (access_log_ && access_log_->destination() == global.access_log &&
-      access_log_->format() == format) {
-    sink = access_log_;
-    return true;
-  }
-  sink = accesslog::AccessLogSink::open(global.access_log, format, error);
-  return sink != nullptr;
 }
 
 void Server::record_reload(bool success, std::vector<std::string> errors) {
@@ -344,7 +246,9 @@ void Server::record_reload(bool success, std::vector<std::string> errors) {
 void Server::drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
                            const Snapshot& previous) {
   for (const auto& state : removed) {
-    Duration delay = std::chrono::seconds(300);
+    // A group the previous snapshot no longer knows cannot happen (its targets would not be
+    // removed from it); the documented default is the safe answer.
+    Duration delay = config::TargetGroupConfig::kDefaultDeregistrationDelay;
     const std::string& id = state->id();
     if (const auto* group = previous.find_group(std::string_view(id).substr(0, id.find('/')))) {
       delay = group->config().deregistration_delay;
@@ -425,10 +329,10 @@ std::string Server::status_json() {
   j.key("config").begin_object();
   j.field("file", config_path_)
       .field("hash", s.config_hash)
-      .field("loaded_at", iso8601(s.loaded_unix_ms));
+      .field("loaded_at", iso8601_ms(s.loaded_unix_ms));
   j.key("last_reload").begin_object();
   j.field("result", last_reload_.success ? "success" : "failure")
-      .field("at", iso8601(last_reload_.unix_ms));
+      .field("at", iso8601_ms(last_reload_.unix_ms));
   j.key("errors").begin_array();
   for (const auto& e : last_reload_.errors)
     j.value(e);
@@ -439,7 +343,7 @@ std::string Server::status_json() {
     j.begin_object()
         .field("name", l.name)
         .field("bind", l.config.bind.to_string())
-        .field("port", static_cast<std::int64_t>(std::stoi(l.port_text)))
+        .field("port", static_cast<std::int64_t>(l.port))
         .field("protocol", l.scheme)
         .field("target_group", l.config.target_group)
         .end_object();
@@ -467,7 +371,7 @@ std::string Server::status_json() {
       j.field("last_check_status", static_cast<std::int64_t>(state.last_check_status()));
       j.field("last_check_latency_ms",
               static_cast<double>(state.last_check_latency().count()) / 1000.0);
-      j.field("last_check_at", iso8601(state.last_check_unix_ms()));
+      j.field("last_check_at", iso8601_ms(state.last_check_unix_ms()));
     } else {
       j.key("last_check_status").null();
       j.key("last_check_latency_ms").null();
@@ -475,7 +379,7 @@ std::string Server::status_json() {
     }
     j.field("in_flight", state.outstanding());
     if (deadline != 0) {
-      j.field("drain_deadline", iso8601(deadline));
+      j.field("drain_deadline", iso8601_ms(deadline));
     } else {
       j.key("drain_deadline").null();
     }

@@ -13,6 +13,7 @@
 
 #include "albatross/common/log.hpp"
 #include "albatross/common/str_cat.hpp"
+#include "albatross/common/wall_clock.hpp"
 #include "albatross/config/parser.hpp"
 #include "albatross/config/validator.hpp"
 #include "albatross/server/listen_socket_set.hpp"
@@ -32,30 +33,6 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
-}
-
-// albatross_tls_certificate_expiry_timestamp_seconds for the certificates of `snapshot`; series
-// of certificates no longer served are removed. Runs once the snapshot is complete, so a build
-// that fails leaves the running snapshot's series alone.
-void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
-  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
-  std::set<prometheus::Labels> current;
-  for (const http::ListenerContext& listener : snapshot.listeners) {
-    if (!listener.tls) continue;
-    for (const tls::Certificate& cert : listener.tls->certificates()) {
-      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
-      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
-      current.insert(std::move(labels));
-    }
-  }
-  for (const prometheus::MetricFamily& collected : family.Collect()) {
-    for (const prometheus::ClientMetric& metric : collected.metric) {
-      prometheus::Labels labels;
-      for (const auto& label : metric.label)
-        labels.emplace(label.name, label.value);
-      if (!current.contains(labels)) family.Remove(&family.Add(labels));
-    }
-  }
 }
 
 }  // namespace
@@ -101,9 +78,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                                const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_hash = std::move(file_hash);
-  snapshot->loaded_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+  snapshot->loaded_unix_ms = unix_ms_now();
   std::size_t errors_before = errors.size();
   const config::GlobalConfig& global = config.global;
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
@@ -197,6 +172,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
         it != options.bound_ports.end()) {
       port = it->second;
     }
+    ctx.port = port;
     ctx.port_text = std::to_string(port);
     ctx.scheme = server_tls[l] ? "https" : "http";
     if (server_tls[l]) {
@@ -243,9 +219,29 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                               generated);
     }
   }
-  publish_certificate_expiry(*snapshot, catalog);
   snapshot->config = std::move(config);
   return snapshot;
+}
+
+void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
+  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
+  std::set<prometheus::Labels> current;
+  for (const http::ListenerContext& listener : snapshot.listeners) {
+    if (!listener.tls) continue;
+    for (const tls::Certificate& cert : listener.tls->certificates()) {
+      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
+      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
+      current.insert(std::move(labels));
+    }
+  }
+  for (const prometheus::MetricFamily& collected : family.Collect()) {
+    for (const prometheus::ClientMetric& metric : collected.metric) {
+      prometheus::Labels labels;
+      for (const auto& label : metric.label)
+        labels.emplace(label.name, label.value);
+      if (!current.contains(labels)) family.Remove(&family.Add(labels));
+    }
+  }
 }
 
 std::shared_ptr<const upstream::StickyCodec> make_sticky_codec(

@@ -2,14 +2,13 @@
 
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/http/downstream_session.hpp"
 #include "albatross/metrics/sharded.hpp"
@@ -69,11 +68,9 @@ void admit(tcp::socket socket, const tcp::endpoint& peer, const net::any_io_exec
 // `owner` keeps the acceptor, timer and slot alive for as long as the loop runs. The acceptor
 // is in non-blocking mode: after each asynchronous accept, the loop takes what else is queued
 // (up to kMaxAcceptBatch) without waiting.
-net::awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acceptor,
-                                 net::steady_timer& backoff,
-                                 std::shared_ptr<http::ListenerSlot> slot,
-                                 http::WorkerContext& context) {
-  constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acceptor,
+                            net::steady_timer& backoff, std::shared_ptr<http::ListenerSlot> slot,
+                            http::WorkerContext& context) {
   const net::any_io_executor executor = acceptor.get_executor();
   tcp::endpoint peer;
   for (;;) {

@@ -109,11 +109,4 @@ void ConnectionPool::close_for(const TargetState* target) {
   }
 }
 
-std::size_t ConnectionPool::idle_count() const {
-  std::size_t n = 0;
-  for (const auto& [target, list] : idle_)
-    n += list.size();
-  return n;
-}
-
 }  // namespace albatross::upstream

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <regex>
@@ -185,6 +186,66 @@ TEST_CASE("a config that passes --check starts") {
   AlbatrossProcess albatross(config);
   albatross.start();
   CHECK(albatross.port("web") > 0);
+}
+
+TEST_CASE("--check loads the files start-up loads: the admin token file and the access log") {
+  TempFile open_token("correct-horse-battery-staple-42\n", ".token");
+  REQUIRE(::chmod(open_token.path().c_str(), 0644) == 0);
+  auto config = [](const std::string& token_file, const std::string& access_log) {
+    return ConfigText()
+        .global("admin_token_file = \"" + token_file + "\"\naccess_log = \"" + access_log + "\"")
+        .listener("web", "app")
+        .target_group("app", {8080})
+        .str();
+  };
+  const std::string missing_token = "/nonexistent/albatross-admin.token";
+  const std::string bad_log = "/nonexistent/albatross/access.log";
+
+  std::string file;
+  CommandResult result = run_check(config(missing_token, bad_log), &file);
+  INFO("stdout:\n" << result.out << "stderr:\n" << result.err);
+  CHECK(result.exit_code == 1);
+  std::vector<std::string> lines = lines_of(result.out);
+  auto line_with = [&](const std::string& text) {
+    for (const std::string& line : lines) {
+      if (line.find(text) != std::string::npos) return line;
+    }
+    return std::string();
+  };
+  std::string token_line = line_with(": global.admin_token_file: ");
+  CHECK(token_line.starts_with(file + ":"));
+  CHECK(token_line.find("cannot read admin token file " + missing_token +
+                        ": No such file or directory") != std::string::npos);
+  std::string log_line = line_with(": global.access_log: ");
+  CHECK(log_line.starts_with(file + ":"));
+  CHECK(log_line.find("cannot open access log " + bad_log + ": No such file or directory") !=
+        std::string::npos);
+  CHECK(lines.back() == file + ": 2 error(s)");
+
+  CommandResult readable = run_check(config(open_token.path(), "stderr"));
+  CHECK(readable.exit_code == 1);
+  CHECK(readable.out.find(": global.admin_token_file: admin token file " + open_token.path() +
+                          " is readable by group or others") != std::string::npos);
+
+  // Start-up refuses the same configuration for the same reasons, through the same path.
+  TempFile refused(config(missing_token, bad_log));
+  CommandResult start = run_albatross({"--config", refused.path()});
+  INFO("start-up stderr:\n" << start.err);
+  CHECK(start.exit_code == 1);
+  CHECK(start.err.find(": global.admin_token_file: cannot read admin token file") !=
+        std::string::npos);
+  CHECK(start.err.find(": global.access_log: cannot open access log") != std::string::npos);
+  CHECK(start.err.find("listening on") == std::string::npos);
+}
+
+TEST_CASE("--check passes on the shipped conf/albatross.toml") {
+  // The shipped file names no file of its own (admin_token_file and sticky_key_file are
+  // commented out, access_log is "off"), so it is checked as installed.
+  const std::string shipped = std::string(ALBATROSS_SOURCE_DIR) + "/conf/albatross.toml";
+  CommandResult result = run_albatross({"--check", "-c", shipped});
+  INFO("stdout:\n" << result.out << "stderr:\n" << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "configuration OK\n");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "albatross/accesslog/access_log_record.hpp"
+#include "albatross/metrics/sharded.hpp"
 
 namespace albatross::accesslog {
 
@@ -18,9 +19,16 @@ namespace albatross::accesslog {
 // reopen the path before its next write. Thread: submit() and reopen() from any thread.
 class AccessLogSink {
  public:
-  // `destination`: "stderr", "stdout" or a file path (created 0640, appended to).
+  // Beyond this much unwritten log (a stalled disk), batches are dropped and counted rather
+  // than letting memory grow without bound.
+  static constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
+
+  // `destination`: "stderr", "stdout" or a file path (created 0640, appended to). Each batch
+  // dropped (`max_queued_bytes` already waiting, or a failed write) counts once in
+  // `dropped_batches` (albatross_access_log_dropped_batches_total), which must outlive the sink.
   static std::shared_ptr<AccessLogSink> open(const std::string& destination, Format format,
-                                             std::string& error);
+                                             metrics::Counter& dropped_batches, std::string& error,
+                                             std::size_t max_queued_bytes = kMaxQueuedBytes);
   ~AccessLogSink();
 
   Format format() const { return format_; }
@@ -32,10 +40,10 @@ class AccessLogSink {
   }
   // Blocks until every submitted batch is written (tests, shutdown).
   void flush();
-  std::uint64_t dropped_batches() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  AccessLogSink(std::string destination, Format format, int fd, bool owns_fd);
+  AccessLogSink(std::string destination, Format format, int fd, bool owns_fd,
+                metrics::Counter& dropped_batches, std::size_t max_queued_bytes);
   void run();
   bool reopen_file();
 
@@ -51,7 +59,8 @@ class AccessLogSink {
   bool writing_ = false;
   bool stop_ = false;
   std::atomic<bool> reopen_{false};
-  std::atomic<std::uint64_t> dropped_{0};
+  metrics::Counter& dropped_;
+  std::size_t max_queued_bytes_;
   std::thread thread_;
 };
 

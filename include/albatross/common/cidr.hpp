@@ -22,7 +22,8 @@ struct Cidr {
 
 // Parses "address/prefix". The prefix is required, and the address must have no bits set
 // beyond it ("10.0.0.1/8" is refused, naming "10.0.0.0/8"): a typo there would silently widen or
-// shift the network.
-std::optional<Cidr> parse_cidr(std::string_view text, std::string* error = nullptr);
+// shift the network. On failure `reason` says why, without repeating `text` (callers name the
+// value their own way, e.g. a config error's key path and value).
+std::optional<Cidr> parse_cidr(std::string_view text, std::string* reason = nullptr);
 
 }  // namespace albatross

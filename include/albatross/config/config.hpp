@@ -22,7 +22,6 @@ struct Config {
   std::map<std::string, SourceLocation, std::less<>> locations;
 
   SourceLocation location_of(std::string_view key_path) const;
-  const TargetGroupConfig* find_target_group(std::string_view name) const;
 };
 
 }  // namespace albatross::config

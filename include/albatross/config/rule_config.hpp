@@ -66,11 +66,6 @@ struct RuleConfig {
   std::string target_group;
   std::optional<RedirectConfig> redirect;
   std::optional<FixedResponseConfig> fixed_response;
-
-  bool has_condition() const {
-    return !hosts.empty() || !paths.empty() || !methods.empty() || !headers.empty() ||
-           !source_ips.empty();
-  }
 };
 
 }  // namespace albatross::config

@@ -38,6 +38,9 @@ struct StickinessConfig {
 
 // [[target_group]]: a named set of targets with one algorithm, health check and stickiness.
 struct TargetGroupConfig {
+  // ALB's default; also what a target removed from a group it cannot be traced to drains for.
+  static constexpr Duration kDefaultDeregistrationDelay = std::chrono::seconds(300);
+
   std::string name;
   Algorithm algorithm = Algorithm::round_robin;
   std::vector<HostPort> targets;
@@ -54,7 +57,7 @@ struct TargetGroupConfig {
   int max_idle_connections = 64;  // per target and worker
   bool fail_open = true;
   Duration slow_start = Duration::zero();
-  Duration deregistration_delay = std::chrono::seconds(300);
+  Duration deregistration_delay = kDefaultDeregistrationDelay;
   HealthCheckConfig health_check;
   StickinessConfig stickiness;
 };

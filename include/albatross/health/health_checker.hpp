@@ -1,7 +1,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -11,10 +10,11 @@
 #include <random>
 #include <string>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/health/health_metrics.hpp"
 #include "albatross/health/hysteresis.hpp"
 #include "albatross/health/probe.hpp"
-#include "albatross/metrics/registry.hpp"
+#include "albatross/metrics/catalog.hpp"
 #include "albatross/upstream/target_group.hpp"
 
 namespace albatross::health {
@@ -24,7 +24,7 @@ namespace albatross::health {
 // fixed rhythm, the targets of a group at phases spread evenly over the interval; honours
 // workers' early-probe requests (TargetState::report_connect_failure) for targets not already
 // unhealthy; starts and ends slow start; logs each state change; keeps the health metrics (the
-// registry must outlive it). Its view of the targets is a copy taken by update(), so it holds no
+// catalog must outlive it). Its view of the targets is a copy taken by update(), so it holds no
 // reference into any snapshot. Thread: the control context only (every call, every probe).
 class HealthChecker {
  public:
@@ -38,9 +38,9 @@ class HealthChecker {
     std::chrono::milliseconds early_probe_spacing{1000};
   };
 
-  HealthChecker(boost::asio::any_io_executor control, metrics::Registry& registry, Options options);
-  HealthChecker(boost::asio::any_io_executor control, metrics::Registry& registry)
-      : HealthChecker(std::move(control), registry, Options{}) {}
+  HealthChecker(boost::asio::any_io_executor control, metrics::Catalog& catalog, Options options);
+  HealthChecker(boost::asio::any_io_executor control, metrics::Catalog& catalog)
+      : HealthChecker(std::move(control), catalog, Options{}) {}
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -70,9 +70,8 @@ class HealthChecker {
               Clock::time_point now);
   // The checks themselves hold their group and target, never the checker, so a check that
   // completes after stop() or destruction touches nothing that is gone.
-  static boost::asio::awaitable<void> run_check(std::shared_ptr<Group> group,
-                                                std::shared_ptr<Entry> entry,
-                                                boost::asio::any_io_executor executor);
+  static awaitable<void> run_check(std::shared_ptr<Group> group, std::shared_ptr<Entry> entry,
+                                   boost::asio::any_io_executor executor);
   static void apply(Group& group, Entry& entry, const ProbeResult& result);
 
   boost::asio::any_io_executor executor_;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "albatross/health/check_result.hpp"
+#include "albatross/metrics/catalog.hpp"
 #include "albatross/upstream/target_state.hpp"
 
 namespace albatross::health {
@@ -31,14 +32,14 @@ struct GroupHealthMetrics {
   prometheus::Gauge* unhealthy = nullptr;
 };
 
-// The health checker's control-plane metric families, kept in prometheus-cpp's registry
-// (metrics::Registry::control()): albatross_health_checks_total, _health_check_duration_seconds,
-// albatross_target_state, albatross_healthy_targets and albatross_unhealthy_targets. Children
-// are resolved per target and group when a snapshot is applied and removed with them.
-// Thread: the control thread (prometheus-cpp guards collection itself).
+// The health checker's children of the control-plane families metrics::Catalog declares
+// (albatross_health_checks_total, _health_check_duration_seconds, albatross_target_state,
+// albatross_healthy_targets, albatross_unhealthy_targets): resolved per target and group when a
+// snapshot is applied, removed with them. Thread: the control thread (prometheus-cpp guards
+// collection itself).
 class HealthMetrics {
  public:
-  explicit HealthMetrics(prometheus::Registry& registry);
+  explicit HealthMetrics(metrics::Catalog& catalog);
 
   TargetHealthMetrics resolve_target(const std::string& group, const std::string& target);
   GroupHealthMetrics resolve_group(const std::string& group);

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
@@ -9,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/config/target_group_config.hpp"
 #include "albatross/health/check_result.hpp"
 #include "albatross/tls/client_context.hpp"
@@ -38,9 +38,10 @@ std::string probe_request(std::string_view path, std::string_view host_header);
 // (an HTTPS target group) the request goes over TLS to `server_name`, the handshake inside the
 // same timeout, as ALB checks HTTPS targets.
 // Thread: a single-threaded executor (the control context), which also runs the timeout.
-boost::asio::awaitable<ProbeResult> probe_target(
-    boost::asio::any_io_executor executor, std::vector<boost::asio::ip::tcp::endpoint> endpoints,
-    std::string host_header, config::HealthCheckConfig config,
-    std::shared_ptr<const tls::ClientContext> tls = nullptr, std::string server_name = {});
+awaitable<ProbeResult> probe_target(boost::asio::any_io_executor executor,
+                                    std::vector<boost::asio::ip::tcp::endpoint> endpoints,
+                                    std::string host_header, config::HealthCheckConfig config,
+                                    std::shared_ptr<const tls::ClientContext> tls = nullptr,
+                                    std::string server_name = {});
 
 }  // namespace albatross::health

@@ -28,8 +28,9 @@ struct Route {
 struct ListenerContext {
   std::string name;
   config::ListenerConfig config;
-  std::string port_text;  // X-Forwarded-Port
-  std::string scheme;     // "http" or "https"
+  std::uint16_t port = 0;  // the port bound (port 0 in the config: the one the kernel chose)
+  std::string port_text;   // `port` in decimal, for X-Forwarded-Port
+  std::string scheme;      // "http" or "https"
   const ProxySettings* settings = nullptr;
   std::vector<Route> routes;  // one per target group the listener's rules forward to
   RuleMatcher rules;          // the default rule last

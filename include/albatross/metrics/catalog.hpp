@@ -3,8 +3,10 @@
 #include <array>
 #include <string>
 
+#include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 
 #include "albatross/metrics/registry.hpp"
 
@@ -19,8 +21,10 @@ std::size_t generated_code_index(int status);  // index into kGeneratedCodes (40
 std::string_view code_class(int status);
 std::size_t code_class_index(int status);  // 0..4
 
-// Every data-plane metric family of albatross, declared in one place. Prefix albatross_;
-// labels are bounded (listener, target_group, target, code class; never paths).
+// Every metric family of albatross, declared in one place. Prefix albatross_; labels are bounded
+// (listener, target_group, target, code class; never paths). Data-plane families are sharded
+// metrics::Family; control-plane ones (written on the control thread only) are prometheus-cpp
+// families in Registry::control(). Both render on the same /metrics page.
 struct Catalog {
   explicit Catalog(Registry& registry);
 
@@ -53,6 +57,19 @@ struct Catalog {
   Family<Counter>& target_connection_errors;   // {target_group, target}
   Family<Counter>& upstream_connections;       // {target_group, target}
   Family<Gauge>& upstream_connections_active;  // {target_group, target}
+  // Access log: batches dropped (the writer 64 MiB behind, a stalled disk; or a failed write).
+  Family<Counter>& access_log_dropped_batches;  // no labels
+  // Control plane: the process and its configuration (server).
+  prometheus::Family<prometheus::Gauge>& build_info;                       // {version}, always 1
+  prometheus::Family<prometheus::Counter>& config_reloads;                 // {result}
+  prometheus::Family<prometheus::Gauge>& config_last_reload_success_time;  // no labels
+  prometheus::Family<prometheus::Gauge>& config_last_reload_failed;        // no labels
+  // Control plane: health checks (health::HealthMetrics resolves and removes their children).
+  prometheus::Family<prometheus::Counter>& health_checks;  // {target_group, target, result}
+  prometheus::Family<prometheus::Histogram>& health_check_duration;  // {target_group}
+  prometheus::Family<prometheus::Gauge>& target_state;     // {target_group, target, state}, one-hot
+  prometheus::Family<prometheus::Gauge>& healthy_targets;  // {target_group}
+  prometheus::Family<prometheus::Gauge>& unhealthy_targets;  // {target_group}
 };
 
 // Handles for one listener, resolved when a snapshot is built.

@@ -13,6 +13,7 @@
 
 #include "albatross/admin/admin_handler.hpp"
 #include "albatross/admin/admin_server.hpp"
+#include "albatross/config/config_error.hpp"
 #include "albatross/health/health_checker.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/metrics/registry.hpp"
@@ -53,21 +54,20 @@ class Server final : public admin::AdminHandler {
   };
 
   bool start();
-  // Binds every listener of `config` not bound yet; false (error in `error`) on failure, in
-  // which case sockets bound by this call are closed again.
+  // Sizes the workers by global.threads and creates the registry, the catalog and the
+  // control-plane metrics (once, at start-up).
+  void create_metrics(const config::Config& config);
+  // Binds every listener of `config` not bound yet into `added` and records every listener's
+  // port in `ports`; false (with the error, keyed listener[i].bind) on failure, in which case
+  // sockets bound by this call are closed again.
   bool bind_listeners(const config::Config& config,
                       std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
-                      std::string& error);
+                      std::map<std::string, std::uint16_t>& ports, config::ConfigErrors& errors);
   void publish(std::shared_ptr<const Snapshot> snapshot);
   void drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
                      const Snapshot& previous);
   void close_pooled(const std::shared_ptr<upstream::TargetState>& state);
   void housekeeping();
-  void warn_about_sticky_keys(const config::Config& config);
-  // The sink `global` asks for: the current one when unchanged, a newly opened one, or nullptr
-  // for "off". False with `error` when the destination cannot be opened.
-  bool access_log_for(const config::GlobalConfig& global,
-                      std::shared_ptr<accesslog::AccessLogSink>& sink, std::string& error);
   void record_reload(bool success, std::vector<std::string> errors);
   void begin_shutdown(int signal);
   void finish_shutdown();

@@ -45,4 +45,9 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                                config::ConfigErrors& errors,
                                                const BuildOptions& options = {});
 
+// albatross_tls_certificate_expiry_timestamp_seconds for the certificates of `snapshot`; series
+// of certificates no longer served are removed. Called once a snapshot is accepted (not by
+// build_snapshot), so a preparation that fails leaves the running snapshot's series alone.
+void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog);
+
 }  // namespace albatross::server

@@ -28,7 +28,6 @@ class ConnectionPool {
   // Closes every idle connection (shutdown), or those of one target (drained).
   void close_all();
   void close_for(const TargetState* target);
-  std::size_t idle_count() const;
 
  private:
   friend class UpstreamConnection;

@@ -94,9 +94,10 @@ TEST_CASE(
     "healthy threshold") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto groups = build(states, {{group_config("app", 200ms, 100ms, 2, 2), {target.port()}}});
   auto state = state_of(groups, 0, 0);
   CHECK(state->health() == TargetHealth::initial);
@@ -153,11 +154,12 @@ TEST_CASE(
 TEST_CASE("HealthChecker: timeouts and refused connections give their reasons") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget hanging(io);
   hanging.set_mode(FakeTarget::Mode::hang);
   std::uint16_t refused = testing::refused_port(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto groups =
       build(states, {{group_config("app", 200ms, 100ms, 2, 2), {hanging.port(), refused}}});
   checker.update(groups);
@@ -179,10 +181,11 @@ TEST_CASE("HealthChecker: timeouts and refused connections give their reasons") 
 TEST_CASE("HealthChecker: new targets are probed at once; the others keep their rhythm") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget a(io);
   FakeTarget b(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto config = group_config("app", 10s, 1s, 2, 2);
 
   Clock::time_point start = Clock::now();
@@ -203,6 +206,7 @@ TEST_CASE("HealthChecker: new targets are probed at once; the others keep their 
 TEST_CASE("HealthChecker: the checks of a group are spread over the interval") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   constexpr std::size_t kTargets = 4;
   constexpr auto kInterval = 400ms;
@@ -212,7 +216,7 @@ TEST_CASE("HealthChecker: the checks of a group are spread over the interval") {
     targets.push_back(std::make_unique<FakeTarget>(io));
     ports.push_back(targets.back()->port());
   }
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   Clock::time_point start = Clock::now();
   checker.update(build(states, {{group_config("app", kInterval, 100ms, 2, 2), ports}}));
   REQUIRE(run_until(
@@ -243,9 +247,10 @@ TEST_CASE("HealthChecker: the checks of a group are spread over the interval") {
 TEST_CASE("HealthChecker: a reported connect failure brings the next check forward") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  HealthChecker checker(io.get_executor(), registry, fast_options());
+  HealthChecker checker(io.get_executor(), catalog, fast_options());
   auto groups = build(states, {{group_config("app", 10s, 500ms, 2, 2), {target.port()}}});
   auto state = state_of(groups, 0, 0);
   checker.update(groups);
@@ -276,9 +281,10 @@ TEST_CASE("HealthChecker: a reported connect failure brings the next check forwa
 TEST_CASE("HealthChecker: an unhealthy target is not probed early") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   std::uint16_t refused = testing::refused_port(io);
-  HealthChecker checker(io.get_executor(), registry, fast_options());
+  HealthChecker checker(io.get_executor(), catalog, fast_options());
   auto groups = build(states, {{group_config("app", 10s, 500ms, 2, 1), {refused}}});
   auto state = state_of(groups, 0, 0);
   checker.update(groups);
@@ -296,9 +302,10 @@ TEST_CASE(
     "starts over") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto groups = build(states, {{group_config("app", 10s, 500ms, 3, 2), {target.port()}}});
   auto state = state_of(groups, 0, 0);
   checker.update(groups);
@@ -338,11 +345,12 @@ TEST_CASE(
 TEST_CASE("HealthChecker: removed targets and groups stop being checked; their metrics go") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget a(io);
   FakeTarget b(io);
   FakeTarget c(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto app = group_config("app", 200ms, 100ms, 2, 2);
   auto other = group_config("other", 200ms, 100ms, 2, 2);
   checker.update(build(states, {{app, {a.port(), b.port()}}, {other, {c.port()}}}));
@@ -371,9 +379,10 @@ TEST_CASE("HealthChecker: removed targets and groups stop being checked; their m
 TEST_CASE("HealthChecker: groups with health checks disabled are shown unavailable, not probed") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto config = group_config("app", 100ms, 50ms, 2, 2);
   config.health_check.enabled = false;
   auto groups = build(states, {{config, {target.port()}}});
@@ -400,10 +409,11 @@ TEST_CASE("HealthChecker: groups with health checks disabled are shown unavailab
 TEST_CASE("HealthChecker: the health-check port and its Host header") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget health_port(io);
   std::uint16_t traffic_port = testing::refused_port(io);
-  HealthChecker checker(io.get_executor(), registry);
+  HealthChecker checker(io.get_executor(), catalog);
   auto config = group_config("app", 10s, 500ms, 2, 2);
   config.health_check.port = health_port.port();
   auto groups = build(states, {{config, {traffic_port}}});
@@ -419,11 +429,12 @@ TEST_CASE("HealthChecker: the health-check port and its Host header") {
 TEST_CASE("HealthChecker: slow start only with an established healthy peer") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget a(io);
   FakeTarget b(io);
   FakeTarget c(io);
-  HealthChecker checker(io.get_executor(), registry, fast_options());
+  HealthChecker checker(io.get_executor(), catalog, fast_options());
   auto config = group_config("app", 10s, 500ms, 2, 2);
   config.slow_start = 30s;
   // A weight far below 1 over an hour-long ramp: the target is ramping (started recently).
@@ -468,10 +479,11 @@ TEST_CASE("HealthChecker: slow start only with an established healthy peer") {
 TEST_CASE("HealthChecker: a recovering target ramps; the ramp ends after slow_start") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget a(io);
   FakeTarget b(io);
-  HealthChecker checker(io.get_executor(), registry, fast_options());
+  HealthChecker checker(io.get_executor(), catalog, fast_options());
   auto config = group_config("app", 150ms, 100ms, 1, 1);
   config.slow_start = 300ms;
   auto ramping = [](const std::shared_ptr<upstream::TargetState>& s) {
@@ -501,9 +513,10 @@ TEST_CASE("HealthChecker: a recovering target ramps; the ramp ends after slow_st
 TEST_CASE("HealthChecker: stop() ends the checks") {
   net::io_context io;
   metrics::Registry registry(1);
+  metrics::Catalog catalog(registry);
   upstream::StateTable states;
   FakeTarget target(io);
-  auto checker = std::make_unique<HealthChecker>(io.get_executor(), registry);
+  auto checker = std::make_unique<HealthChecker>(io.get_executor(), catalog);
   auto groups = build(states, {{group_config("app", 100ms, 50ms, 2, 2), {target.port()}}});
   checker->update(groups);
   REQUIRE(run_until(

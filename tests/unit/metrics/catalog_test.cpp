@@ -45,7 +45,7 @@ TEST_CASE("Catalog declares every albatross family, and handles resolve to live 
         "albatross_non_sticky_requests_total", "albatross_fail_open_requests_total",
         "albatross_retries_total", "albatross_target_requests_total",
         "albatross_target_connection_errors_total", "albatross_upstream_connections_total",
-        "albatross_upstream_connections_active"}) {
+        "albatross_upstream_connections_active", "albatross_access_log_dropped_batches_total"}) {
     CAPTURE(family);
     CHECK(text.find("# TYPE " + std::string(family) + " ") != std::string::npos);
   }
@@ -76,6 +76,10 @@ TEST_CASE("Catalog declares every albatross family, and handles resolve to live 
   CHECK(contains(text,
                  "albatross_retries_total{target_group=\"app\",reason=\"connect_failure\"} "
                  "0"));
+  // One unlabelled series from the start; an access log's drops land in it.
+  CHECK(contains(text, "albatross_access_log_dropped_batches_total 0"));
+  catalog.access_log_dropped_batches.add({}).inc();
+  CHECK(contains(registry.serialize(), "albatross_access_log_dropped_batches_total 1"));
 }
 
 TEST_CASE("code classes") {

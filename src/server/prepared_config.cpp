@@ -1,0 +1,85 @@
+#include "albatross/server/prepared_config.hpp"
+
+#include "albatross/admin/admin_server.hpp"
+#include "albatross/common/log.hpp"
+#include "albatross/common/str_cat.hpp"
+#include "albatross/server/snapshot_builder.hpp"
+
+namespace albatross::server {
+namespace {
+
+void warn_about_sticky_keys(const config::Config& config) {
+  if (!config.global.sticky_key_file.empty()) return;
+  for (const auto& group : config.target_groups) {
+    if (group.stickiness.enabled) {
+      log::warn(
+          "stickiness without global.sticky_key_file: cookies are sealed with a random key "
+          "made at start, so sessions will not survive a restart or span several albatross "
+          "instances");
+      return;
+    }
+  }
+}
+
+// The sink global.access_log names: the current one when unchanged, a newly opened one, or
+// nullptr for "off". False with `error` when the destination cannot be opened.
+bool open_access_log(const config::GlobalConfig& global,
+                     const std::shared_ptr<accesslog::AccessLogSink>& current,
+                     metrics::Catalog& catalog, std::shared_ptr<accesslog::AccessLogSink>& sink,
+                     std::string& error) {
+  sink = nullptr;
+  if (global.access_log == "off") return true;
+  accesslog::Format format =
+      global.access_log_format == "json" ? accesslog::Format::json : accesslog::Format::alb;
+  if (current && current->destination() == global.access_log && current->format() == format) {
+    sink = current;
+    return true;
+  }
+  sink = accesslog::AccessLogSink::open(global.access_log, format,
+                                        catalog.access_log_dropped_batches.add({}), error);
+  return sink != nullptr;
+}
+
+}  // namespace
+
+PreparedConfig prepare_config(const std::string& path, const PrepareContext& context,
+                              config::ConfigErrors& errors) {
+  PreparedConfig prepared;
+  std::string hash;
+  config::Config config = load_config(path, errors, &hash);
+  if (!errors.empty()) return prepared;
+
+  auto file_error = [&](const char* key_path, std::string message) {
+    errors.push_back(
+        config::ConfigError{path, config.location_of(key_path), key_path, std::move(message)});
+  };
+  metrics::Catalog& catalog = context.catalog(config);
+  BuildOptions options;
+  options.ticket_keys = context.ticket_keys;
+  if (context.bind) context.bind(config, options.bound_ports, errors);
+
+  std::string error;
+  options.sticky_codec = make_sticky_codec(config.global, context.fallback_keys, error);
+  if (!options.sticky_codec) file_error("global.sticky_key_file", std::move(error));
+  if (!config.global.admin_token_file.empty()) {
+    error.clear();
+    prepared.admin_token = admin::load_token_file(config.global.admin_token_file, error);
+    if (!prepared.admin_token) file_error("global.admin_token_file", std::move(error));
+  }
+  error.clear();
+  if (!open_access_log(config.global, context.current_access_log, catalog, options.access_log,
+                       error)) {
+    file_error("global.access_log", std::move(error));
+  }
+  warn_about_sticky_keys(config);
+  // Built even after a file error, so that certificate and host problems are reported with it.
+  auto snapshot =
+      build_snapshot(std::move(config), std::move(hash), context.states, catalog, errors, options);
+  if (!snapshot || !errors.empty()) return prepared;
+  publish_certificate_expiry(*snapshot, catalog);
+  prepared.snapshot = std::move(snapshot);
+  prepared.access_log = std::move(options.access_log);
+  return prepared;
+}
+
+}  // namespace albatross::server
