@@ -202,8 +202,9 @@ void check_access_log(std::string_view format) {
                      "2\r\n\r\nab")
             .status == 400);
   CHECK(exchange_raw(web, "GET /v12 HTTP/1.2\r\nHost: x\r\n\r\n").status == 200);
-  CHECK(exchange_raw(web, "GET /lookalike HTTP/1.1\r\nHost: x\r\nTransfer_Encoding: chunked\r\n\r\n")
-            .status == 200);
+  CHECK(
+      exchange_raw(web, "GET /lookalike HTTP/1.1\r\nHost: x\r\nTransfer_Encoding: chunked\r\n\r\n")
+          .status == 200);
   // Refused before it parsed: a bare LF ending a field line, and a field line over the limit.
   CHECK(exchange_raw(web, "GET /lf HTTP/1.1\r\nHost: x\nX-After: y\r\n\r\n").status == 400);
   CHECK(exchange_raw(

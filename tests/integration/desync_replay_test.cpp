@@ -461,8 +461,8 @@ std::string table(const std::vector<ModeRun>& runs) {
   }
   out << "\nDeviations from the reference tier (stricter), cases per mode (monitor):\n";
   for (const Deviation& d : kDeviations)
-    out << "  " << http::reason_name(d.reason) << " (" << http::tier_name(d.tier) << "): " << d.cases
-        << " (" << d.monitor_cases << ") — " << d.why << "\n";
+    out << "  " << http::reason_name(d.reason) << " (" << http::tier_name(d.tier)
+        << "): " << d.cases << " (" << d.monitor_cases << ") — " << d.why << "\n";
   return out.str();
 }
 

@@ -18,8 +18,9 @@ using std::chrono::seconds;
 const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 struct Fixture {
-  ScriptedTarget target{
-      [](std::size_t, const std::string&) { return ScriptedTarget::Reply{kOk, false}; }};
+  ScriptedTarget target{[](std::size_t, const std::string&) {
+    return ScriptedTarget::Reply{kOk, false};
+  }};
   AlbatrossProcess albatross;
 
   explicit Fixture(const std::string& mode)

@@ -49,8 +49,8 @@ class ChunkedDecoder {
  private:
   enum class State : std::uint8_t {
     size,
-    size_bws,         // whitespace after the size: only a ";" may follow
-    ext_name_start,   // after ";", optional BWS, then the extension name
+    size_bws,        // whitespace after the size: only a ";" may follow
+    ext_name_start,  // after ";", optional BWS, then the extension name
     ext_name,
     ext_after_name,   // BWS after the name: "=" or ";" may follow
     ext_value_start,  // after "=", optional BWS, then a token or a quoted-string

@@ -44,12 +44,12 @@ enum class Reason : std::uint8_t {
   unsupported_transfer_encoding,
   unsupported_version,
   // RFC 9112 rules the ALB reference leaves open or grades lower; this project's own names.
-  invalid_request_target,     // Severe: empty, SP/CTL/non-ASCII, `*` not with OPTIONS, no form
-  invalid_field_line,         // Severe: no colon, empty or non-token name, space before colon
-  invalid_field_value,        // Severe: a control character other than HTAB in a value
-  invalid_host,               // Severe: empty, userinfo, path, list, or bytes not in a host
+  invalid_request_target,       // Severe: empty, SP/CTL/non-ASCII, `*` not with OPTIONS, no form
+  invalid_field_line,           // Severe: no colon, empty or non-token name, space before colon
+  invalid_field_value,          // Severe: a control character other than HTAB in a value
+  invalid_host,                 // Severe: empty, userinfo, path, list, or bytes not in a host
   duplicate_transfer_encoding,  // Severe: more than one Transfer-Encoding field line
-  forwarded_transfer_coding,  // Ambiguous: "gzip, chunked" passed on (monitor mode only)
+  forwarded_transfer_coding,    // Ambiguous: "gzip, chunked" passed on (monitor mode only)
 };
 
 inline constexpr std::size_t kReasonCount =

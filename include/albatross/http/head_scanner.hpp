@@ -40,7 +40,7 @@ class HeadScanner {
   std::size_t line_start_ = 0;  // offset of the current line
   std::size_t lines_ = 0;       // complete lines so far, start line included
   std::size_t head_size_ = 0;
-  bool skipping_leading_ = true;  // RFC 9112 §2.2: ignore empty lines before the start line
+  bool skipping_leading_ = true;   // RFC 9112 §2.2: ignore empty lines before the start line
   bool first_token_done_ = false;  // a SP seen in the start line within max_method bytes
 
   bool first_token_too_long(const char* base, std::size_t line_end);

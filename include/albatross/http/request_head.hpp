@@ -42,7 +42,7 @@ struct RequestHead {
 
   Tier tier = Tier::compliant;
   Reason reason = Reason::compliant;
-  int invalid_field_names = 0;  // token names outside [-A-Za-z0-9] dropped when asked
+  int invalid_field_names = 0;      // token names outside [-A-Za-z0-9] dropped when asked
   int forwarded_invalid_names = 0;  // token names outside [-A-Za-z0-9] passed on
 
   // Status for a refused request: 400, or 501/505 for the unsupported cases.

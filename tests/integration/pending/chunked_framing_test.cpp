@@ -26,37 +26,35 @@ const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 const std::string kHead = "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 struct Fixture {
-  ScriptedTarget target{
-      [](std::size_t, const std::string&) { return ScriptedTarget::Reply{kOk, false}; }};
-  AlbatrossProcess albatross{ConfigText()
-                                 .threads(1)
-                                 .listener("web", "app")
-                                 .target_group("app", {target.port()})
-                                 .str()};
+  ScriptedTarget target{[](std::size_t, const std::string&) {
+    return ScriptedTarget::Reply{kOk, false};
+  }};
+  AlbatrossProcess albatross{
+      ConfigText().threads(1).listener("web", "app").target_group("app", {target.port()}).str()};
   Fixture() { albatross.start(); }
   std::uint16_t port() const { return albatross.port("web"); }
 };
 
 // Every framing defect of the chunked coding, each in the bytes sent together with the head.
 const char* const kMalformedBodies[] = {
-    "5\nhello\r\n0\r\n\r\n",          // bare LF after the size
-    "5\rhello\r\n0\r\n\r\n",          // bare CR after the size
-    "5\r\nhello\n0\r\n\r\n",          // bare LF after the data
-    "5\r\nhello\r\n0\r\n\n",          // bare LF ending the body
-    "+5\r\nhello\r\n0\r\n\r\n",       // a sign
-    "-5\r\nhello\r\n0\r\n\r\n",       // a sign
-    "0x5\r\nhello\r\n0\r\n\r\n",      // 0x prefix
-    " 5\r\nhello\r\n0\r\n\r\n",       // leading whitespace
-    "5 \r\nhello\r\n0\r\n\r\n",       // trailing whitespace
-    "1_0\r\n0123456789abcdef\r\n0\r\n\r\n",  // underscore
+    "5\nhello\r\n0\r\n\r\n",                    // bare LF after the size
+    "5\rhello\r\n0\r\n\r\n",                    // bare CR after the size
+    "5\r\nhello\n0\r\n\r\n",                    // bare LF after the data
+    "5\r\nhello\r\n0\r\n\n",                    // bare LF ending the body
+    "+5\r\nhello\r\n0\r\n\r\n",                 // a sign
+    "-5\r\nhello\r\n0\r\n\r\n",                 // a sign
+    "0x5\r\nhello\r\n0\r\n\r\n",                // 0x prefix
+    " 5\r\nhello\r\n0\r\n\r\n",                 // leading whitespace
+    "5 \r\nhello\r\n0\r\n\r\n",                 // trailing whitespace
+    "1_0\r\n0123456789abcdef\r\n0\r\n\r\n",     // underscore
     "10000000000000005\r\nhello\r\n0\r\n\r\n",  // overflow
-    "5;a\x01\r\nhello\r\n0\r\n\r\n",  // control byte in an extension
-    "5;\r\nhello\r\n0\r\n\r\n",       // a bare ;
-    "5;a=\"b\r\nhello\r\n0\r\n\r\n",  // unterminated quoted-string
-    "5\r\nhello\r\n0\r\nX : 1\r\n\r\n",  // bad trailer line
-    "5\r\nhello\r\n0\r\n X: 1\r\n\r\n",  // obs-fold in the trailers
-    "5\r\nhello\r\n0\r\nX: a\x01\r\n\r\n",  // control byte in a trailer value
-    "3\r\nhello\r\n0\r\n\r\n",        // data longer than its size
+    "5;a\x01\r\nhello\r\n0\r\n\r\n",            // control byte in an extension
+    "5;\r\nhello\r\n0\r\n\r\n",                 // a bare ;
+    "5;a=\"b\r\nhello\r\n0\r\n\r\n",            // unterminated quoted-string
+    "5\r\nhello\r\n0\r\nX : 1\r\n\r\n",         // bad trailer line
+    "5\r\nhello\r\n0\r\n X: 1\r\n\r\n",         // obs-fold in the trailers
+    "5\r\nhello\r\n0\r\nX: a\x01\r\n\r\n",      // control byte in a trailer value
+    "3\r\nhello\r\n0\r\n\r\n",                  // data longer than its size
 };
 
 TEST_CASE("malformed chunk framing with the head: 400, and nothing reaches the target") {

@@ -197,12 +197,12 @@ TEST_CASE("parse_request_head: Transfer-Encoding codings") {
     RequestHead h = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n");
     CHECK_CLASS(h, Tier::severe, Reason::bad_transfer_encoding);
     CHECK(h.error_status() == 400);
-    h = parse(
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n");
+    h = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n");
     CHECK_CLASS(h, Tier::severe, Reason::bad_transfer_encoding);
   }
   SUBCASE("gzip then chunked: not implemented (501), forwarded in monitor mode") {
-    std::string_view head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
+    std::string_view head =
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
     RequestHead h = parse(head);
     CHECK_CLASS(h, Tier::severe, Reason::unsupported_transfer_encoding);
     CHECK(h.error_status() == 501);
@@ -332,8 +332,7 @@ TEST_CASE("parse_request_head: Host rules") {
   CHECK(h.host.empty());
   // An empty Host: an origin-form target needs the authority, an absolute-form one has it.
   CHECK_CLASS(parse("GET / HTTP/1.1\r\nHost:\r\n\r\n"), Tier::severe, Reason::invalid_host);
-  CHECK_CLASS(parse("GET http://a/ HTTP/1.1\r\nHost:\r\n\r\n"), Tier::severe,
-              Reason::invalid_host);
+  CHECK_CLASS(parse("GET http://a/ HTTP/1.1\r\nHost:\r\n\r\n"), Tier::severe, Reason::invalid_host);
   CHECK_CLASS(parse("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), Tier::compliant,
               Reason::compliant);
 }
@@ -368,8 +367,12 @@ TEST_CASE("parse_request_head: suspicious field names are ambiguous and never fo
   // Look-alikes that are not tokens are invalid field lines (RFC 9112 §5), refused.
   for (std::string_view line :
        {" Content-Length: 5"sv, "Content-Length : 5"sv, "Content-Length\t: 5"sv,
-        "Tran\xc5\xbf" "fer-Encoding: chunked"sv, "Transfer-Encod\xc4\xb1ng: chunked"sv,
-        "X-\xe2\x84\xaa: 1"sv, "\x01" "Content-Length: 5"sv, "Transfer- Encoding: chunked"sv}) {
+        "Tran\xc5\xbf"
+        "fer-Encoding: chunked"sv,
+        "Transfer-Encod\xc4\xb1ng: chunked"sv, "X-\xe2\x84\xaa: 1"sv,
+        "\x01"
+        "Content-Length: 5"sv,
+        "Transfer- Encoding: chunked"sv}) {
     CAPTURE(line);
     std::string head = "POST / HTTP/1.1\r\n" + std::string(line) + "\r\nHost: a\r\n\r\n";
     CHECK_CLASS(parse(head), Tier::severe, Reason::invalid_field_line);
@@ -400,8 +403,8 @@ TEST_CASE("parse_request_head: other field-line defects are severe") {
   CHECK_CLASS(parse("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x7f\r\n\r\n"), Tier::severe,
               Reason::invalid_field_value);
   // HTAB and obs-text are field-value bytes.
-  CHECK_CLASS(parse("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\tb \xe2\x82\xac\r\n\r\n"),
-              Tier::compliant, Reason::compliant);
+  CHECK_CLASS(parse("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\tb \xe2\x82\xac\r\n\r\n"), Tier::compliant,
+              Reason::compliant);
 }
 
 TEST_CASE("parse_request_head: the worst tier wins, and its first reason") {
@@ -543,7 +546,9 @@ TEST_CASE("parse_request_head: what RFC 9112 says to reject is severe") {
       {"GET / HTTP/1.1\r\nHost: a\r\n:1\r\n\r\n", Reason::invalid_field_line, 400},
       {"GET / HTTP/1.1\r\nHost: a\r\nX(A): 1\r\n\r\n", Reason::invalid_field_line, 400},
       {"GET / HTTP/1.1\r\nHost: a\r\nX-\xc3\xa9: 1\r\n\r\n", Reason::invalid_field_line, 400},
-      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\x0b" "2\r\n\r\n", Reason::invalid_field_value, 400},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\x0b"
+       "2\r\n\r\n",
+       Reason::invalid_field_value, 400},
       {"GET / HTTP/1.1\r\nHost: a\r\nX-A: \x1b[0m\r\n\r\n", Reason::invalid_field_value, 400},
       // Host.
       {"GET / HTTP/1.1\r\nHost:\r\n\r\n", Reason::invalid_host, 400},
@@ -578,7 +583,8 @@ TEST_CASE("parse_request_head: what RFC 9112 says to reject is severe") {
        Reason::bad_transfer_encoding, 400},
       {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n",
        Reason::bad_transfer_encoding, 400},
-      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+       "gzip\r\n\r\n",
        Reason::duplicate_transfer_encoding, 400},
       {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n",
        Reason::bad_transfer_encoding, 400},
