@@ -70,6 +70,18 @@ std::string_view reason_name(Reason reason) {
       return "UnsupportedTransferEncoding";
     case Reason::unsupported_version:
       return "UnsupportedVersion";
+    case Reason::invalid_request_target:
+      return "InvalidRequestTarget";
+    case Reason::invalid_field_line:
+      return "InvalidFieldLine";
+    case Reason::invalid_field_value:
+      return "InvalidFieldValue";
+    case Reason::invalid_host:
+      return "InvalidHost";
+    case Reason::duplicate_transfer_encoding:
+      return "DuplicateTransferEncoding";
+    case Reason::forwarded_transfer_coding:
+      return "ForwardedTransferCoding";
   }
   return "Compliant";
 }
@@ -91,6 +103,7 @@ Tier tier_of(Reason reason) {
     case Reason::undefined_content_length_semantics:
     case Reason::undefined_transfer_encoding_semantics:
     case Reason::missing_header_colon:
+    case Reason::forwarded_transfer_coding:
       return Tier::ambiguous;
     default:
       return Tier::severe;

@@ -1,8 +1,20 @@
 #include "albatross/http/head_scanner.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace albatross::http {
+
+// Looks at most max_method + 1 bytes of the start line, once per scan until a SP is found.
+bool HeadScanner::first_token_too_long(const char* base, std::size_t line_end) {
+  if (first_token_done_) return false;
+  std::size_t n = std::min(line_end - line_start_, limits_->max_method + 1);
+  if (std::memchr(base + line_start_, ' ', n) != nullptr) {
+    first_token_done_ = true;
+    return false;
+  }
+  return n > limits_->max_method;
+}
 
 HeadScanner::Status HeadScanner::scan(std::string_view data) {
   const char* base = data.data();
@@ -36,6 +48,7 @@ HeadScanner::Status HeadScanner::scan(std::string_view data) {
       return scanned_ > limits_->max_head ? Status::head_too_large : Status::complete;
     }
     skipping_leading_ = false;
+    if (lines_ == 0 && first_token_too_long(base, lf - 1)) return Status::bad_start_line;
     if (lines_ == 0 && line_length > limits_->max_start_line) return Status::start_line_too_long;
     if (lines_ > 0 && line_length > limits_->max_field_line) return Status::field_line_too_long;
     ++lines_;
@@ -44,6 +57,7 @@ HeadScanner::Status HeadScanner::scan(std::string_view data) {
   }
   // Enforce limits on the incomplete line too, so a client cannot make us buffer forever.
   std::size_t partial = scanned_ - line_start_;
+  if (lines_ == 0 && first_token_too_long(base, scanned_)) return Status::bad_start_line;
   if (lines_ == 0 && partial > limits_->max_start_line + 1) return Status::start_line_too_long;
   if (lines_ > 0 && partial > limits_->max_field_line + 1) return Status::field_line_too_long;
   if (scanned_ > limits_->max_head) return Status::head_too_large;

@@ -1,3 +1,4 @@
+#include <array>
 #include <cstring>
 
 #include "albatross/common/ascii.hpp"
@@ -10,33 +11,14 @@ using ascii::iequals;
 using ascii::is_ows;
 using ascii::trim_ows;
 
-// True when `name`, read the way a lenient parser might read it (letters only, case folded,
-// Unicode look-alikes folded: U+017F long s, U+0131 dotless i, U+212A Kelvin sign), spells
-// `letters`. Catches "Transfer_Encoding", " Content-Length", "Tranſfer-Encoding".
+// True when `name` (a token), read the way a lenient parser might read it (letters only, case
+// folded), spells `letters`. Catches "Transfer_Encoding" and "Content--Length". Names that are
+// not tokens (" Content-Length", "Tran\u017Ffer-Encoding") are refused before this is asked.
 bool looks_like(std::string_view name, std::string_view letters) {
   std::size_t matched = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    auto c = static_cast<unsigned char>(name[i]);
-    char folded = 0;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      folded = ascii::to_lower(static_cast<char>(c));
-    } else if (c == 0xC5 && i + 1 < name.size() &&
-               static_cast<unsigned char>(name[i + 1]) == 0xBF) {
-      folded = 's';
-      ++i;
-    } else if (c == 0xC4 && i + 1 < name.size() &&
-               static_cast<unsigned char>(name[i + 1]) == 0xB1) {
-      folded = 'i';
-      ++i;
-    } else if (c == 0xE2 && i + 2 < name.size() &&
-               static_cast<unsigned char>(name[i + 1]) == 0x84 &&
-               static_cast<unsigned char>(name[i + 2]) == 0xAA) {
-      folded = 'k';
-      i += 2;
-    } else {
-      continue;
-    }
-    if (matched >= letters.size() || letters[matched] != folded) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+    if (matched >= letters.size() || letters[matched] != ascii::to_lower(c)) return false;
     ++matched;
   }
   return matched == letters.size();
@@ -63,17 +45,102 @@ bool parse_content_length(std::string_view value, std::uint64_t& out) {
   return true;
 }
 
+// Codings registered for HTTP/1.1 (RFC 9110 §18.7). "identity" is not among them any more: it
+// was removed by RFC 7230 and is refused.
 bool known_coding(std::string_view coding) {
   return iequals(coding, "chunked") || iequals(coding, "gzip") || iequals(coding, "deflate") ||
-         iequals(coding, "compress") || iequals(coding, "identity") || iequals(coding, "x-gzip") ||
-         iequals(coding, "x-compress");
+         iequals(coding, "compress") || iequals(coding, "x-gzip") || iequals(coding, "x-compress");
 }
 
-// Parameters after a coding: ";" separated, each of visible ASCII or whitespace.
+// RFC 9110 §5.6.4 quoted-string, the quotes included.
+bool is_quoted_string(std::string_view s) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
+  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\\') {
+      if (++i + 1 >= s.size()) return false;
+      c = static_cast<unsigned char>(s[i]);
+      if (c != '\t' && (c < 0x20 || c == 0x7f)) return false;
+    } else if (c == '"' || (c != '\t' && (c < 0x20 || c == 0x7f))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The parameters after a coding, each `OWS ";" OWS token BWS "=" BWS ( token / quoted-string )`
+// (RFC 9112 §7). `params` starts after the first ";". A bare ";" is refused.
 bool valid_coding_params(std::string_view params) {
-  for (char ch : params) {
-    auto c = static_cast<unsigned char>(ch);
-    if (!(c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  for (;;) {
+    std::size_t semi = params.find(';');
+    std::string_view param = trim_ows(params.substr(0, semi));
+    std::size_t eq = param.find('=');
+    if (eq == std::string_view::npos || !ascii::is_token(trim_ows(param.substr(0, eq))))
+      return false;
+    std::string_view value = trim_ows(param.substr(eq + 1));
+    if (!ascii::is_token(value) && !is_quoted_string(value)) return false;
+    if (semi == std::string_view::npos) return true;
+    params.remove_prefix(semi + 1);
+  }
+}
+
+// Bytes of a request-target (RFC 9112 §3.2): visible ASCII only. Space, controls and anything
+// above 0x7f (raw UTF-8, overlong forms) make the request line invalid; clients percent-encode.
+constexpr bool target_byte(unsigned char c) {
+  return c > 0x20 && c < 0x7f;
+}
+
+// RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":".
+bool has_scheme(std::string_view target) {
+  std::size_t colon = target.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  for (std::size_t i = 0; i < colon; ++i) {
+    char c = target[i];
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!(alpha || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
+      return false;
+  }
+  return true;
+}
+
+// Bytes of a reg-name or IPv4address (RFC 3986 §3.2.2): unreserved, pct-encoded and sub-delims,
+// except "," (which would make Host a list of hosts).
+constexpr auto kHostBytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c)
+    table[c] = true;
+  for (int c = '0'; c <= '9'; ++c)
+    table[c] = true;
+  for (unsigned char c : std::string_view("-._~%!$&'()*+;="))
+    table[c] = true;
+  return table;
+}();
+
+// Host = uri-host [ ":" port ] (RFC 9110 §7.2): no userinfo, no path, no list, no whitespace.
+bool valid_host(std::string_view host) {
+  if (host.empty()) return false;
+  std::size_t i = 0;
+  if (host.front() == '[') {
+    std::size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (i = 1; i < close; ++i) {
+      char c = host[i];
+      bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                c == ':' || c == '.' || c == 'v' || c == 'V';
+      if (!ok) return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < host.size() && kHostBytes[static_cast<unsigned char>(host[i])])
+      ++i;
+    if (i == 0) return false;
+  }
+  if (i == host.size()) return true;
+  if (host[i] != ':' || host.size() - i - 1 > 5) return false;
+  for (++i; i < host.size(); ++i) {
+    if (host[i] < '0' || host[i] > '9') return false;
   }
   return true;
 }
@@ -140,24 +207,35 @@ class RequestClassifier {
            h = rest.find("HTTP/", h + 1)) {
         if (h > 0 && static_cast<unsigned char>(rest[h - 1]) < 0x20) note(Reason::bad_uri);
       }
+      // The version is case-sensitive (RFC 9112 §2.3): "GET / http/1.1" has a bad one.
+      std::size_t last = rest.rfind(' ');
+      if (last != std::string_view::npos && ascii::istarts_with(rest.substr(last + 1), "http/"))
+        note(Reason::bad_version);
     } else {
       out_.target = rest.substr(0, v);
       version = rest.substr(v + 1);
     }
     parse_version(version);
-    for (char ch : out_.target) {
-      auto c = static_cast<unsigned char>(ch);
-      if (c == ' ') {
-        note(Reason::space_in_uri);
-        out_.target_needs_encoding = true;
-      } else if (c < 0x20 || c == 0x7f) {
-        note(Reason::ambiguous_uri);
-        out_.target_needs_encoding = true;
-      }
-    }
     out_.is_get = out_.method == "GET";
     out_.is_head = out_.method == "HEAD";
     out_.is_trace = out_.method == "TRACE";
+    if (!valid_target()) note(Reason::invalid_request_target);
+  }
+
+  // RFC 9112 §3.2: origin-form ("/..."), absolute-form ("scheme:..."), authority-form (CONNECT
+  // only) or asterisk-form ("*", OPTIONS only), of visible ASCII. An invalid request line is
+  // answered 400 (§3), never repaired: a space or control in the target is where two parsers
+  // disagree about where the target ends.
+  bool valid_target() {
+    std::string_view target = out_.target;
+    if (target.empty()) return false;
+    for (char c : target) {
+      if (!target_byte(static_cast<unsigned char>(c))) return false;
+    }
+    if (target.front() == '/') return true;
+    if (target == "*") return out_.method == "OPTIONS";
+    if (out_.method == "CONNECT") return true;
+    return has_scheme(target);
   }
 
   void parse_version(std::string_view version) {
@@ -191,29 +269,33 @@ class RequestClassifier {
     }
   }
 
+  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, the name a token. A request
+  // with a field line outside that grammar is refused (400), not repaired: dropping the field
+  // would forward a request another parser reads differently.
   void parse_field_line(std::string_view line, bool first) {
     if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
       note(Reason::bad_header);
       return;
     }
-    if (is_ows(line.front()) && !first) {
-      // obs-fold (RFC 9112 §5.2): refused rather than unfolded.
-      note(Reason::obs_fold);
+    if (is_ows(line.front())) {
+      // obs-fold (RFC 9112 §5.2) is refused rather than unfolded; whitespace before the first
+      // field line (§2.2) is refused rather than skipped.
+      note(first ? Reason::invalid_field_line : Reason::obs_fold);
       return;
     }
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
-      note(Reason::missing_header_colon);
+      note(Reason::invalid_field_line);
       return;
     }
     std::string_view name = line.substr(0, colon);
     std::string_view value = trim_ows(line.substr(colon + 1));
-    if (trim_ows(name).empty()) {
-      note(Reason::empty_header);
+    // Also catches whitespace before the colon, non-ASCII and control bytes in the name.
+    if (!ascii::is_token(name)) {
+      note(Reason::invalid_field_line);
       return;
     }
-    bool token = ascii::is_token(name);
-    FieldId id = token ? identify_field(name) : FieldId::other;
+    FieldId id = identify_field(name);
     if (id == FieldId::other) {
       bool cl_like = looks_like(name, "contentlength");
       bool te_like = !cl_like && looks_like(name, "transferencoding");
@@ -229,24 +311,18 @@ class RequestClassifier {
         }
         return;
       }
-      if (!token) {
-        note(Reason::non_compliant_header);
-        ++out_.invalid_field_names;
-        return;
-      }
     }
     Field field{name, value, id};
     if (has_control(value)) {
+      // RFC 9110 §5.5: CR, LF and NUL must be refused, other controls may be; all are.
       if (id == FieldId::content_length) {
         note(Reason::bad_content_length);
-        return;
-      }
-      if (id == FieldId::transfer_encoding) {
+      } else if (id == FieldId::transfer_encoding) {
         note(Reason::bad_transfer_encoding);
-        return;
+      } else {
+        note(Reason::invalid_field_value);
       }
-      note(Reason::non_compliant_header);
-      field.sanitize_value = true;
+      return;
     }
     if (!alnum_dash(name)) {
       if (options_.drop_invalid_header_fields) {
@@ -331,23 +407,26 @@ class RequestClassifier {
     ++content_length_seen_;
   }
 
+  // Each coding must be a registered one; chunked takes no parameters, the others only
+  // well-formed ones. An empty value, "identity" and unknown codings are refused (400).
   void parse_transfer_encoding(std::string_view value) {
     transfer_encoding_ = true;
-    bool valid = true;
+    ++transfer_encoding_fields_;
+    bool valid = !value.empty();
     ascii::for_each_list_element(value, [&](std::string_view item) {
       std::size_t semi = item.find(';');
       std::string_view coding = trim_ows(item.substr(0, semi));
-      if (!ascii::is_token(coding) || !known_coding(coding) ||
-          (semi != std::string_view::npos && !valid_coding_params(item.substr(semi + 1)))) {
+      bool params = semi != std::string_view::npos;
+      if (!ascii::is_token(coding) || !known_coding(coding)) {
         valid = false;
-        return;
-      }
-      if (iequals(coding, "chunked")) {
+      } else if (iequals(coding, "chunked")) {
+        if (params) valid = false;
         ++chunked_count_;
         final_chunked_ = true;
       } else {
+        if (params && !valid_coding_params(item.substr(semi + 1))) valid = false;
         final_chunked_ = false;
-        if (!iequals(coding, "identity")) other_codings_ = true;
+        other_codings_ = true;
       }
     });
     if (!valid) note(Reason::bad_transfer_encoding);
@@ -373,21 +452,27 @@ class RequestClassifier {
     }
     if (host_fields_ > 1) note(Reason::multiple_host);
     if (host_fields_ == 0 && out_.version == 11) note(Reason::missing_host);
+    // RFC 9112 §3.2: an origin- or asterisk-form target needs the authority in Host; an
+    // absolute-form target has one, so an empty Host contradicts it. Either way empty is wrong.
+    if (host_fields_ == 1 && !valid_host(out_.host)) note(Reason::invalid_host);
+    // One Transfer-Encoding field line: a second one is how a list is split between two parsers
+    // that each read only one of them.
+    if (transfer_encoding_fields_ > 1) note(Reason::duplicate_transfer_encoding);
 
-    // Framing (RFC 9112 §6.3): chunked wins over Content-Length; a coding list that does not end
-    // in chunked leaves the length undeterminable.
-    if (transfer_encoding_ && (chunked_count_ > 0 || other_codings_)) {
+    // Framing (RFC 9112 §6.3): chunked wins over Content-Length; a request whose coding list
+    // does not end in chunked has no determinable length and is refused (400), with or without
+    // a Content-Length. Codings before chunked are not implemented here (RFC 9112 §6.1: 501),
+    // except in monitor mode, which forwards them unchanged and only flags the request.
+    if (transfer_encoding_) {
       if (!final_chunked_) {
-        // No final chunked: alone the length is undeterminable (501); with a Content-Length the
-        // request is BothTeClPresent and is forwarded framed by that length alone.
-        if (has_cl) {
-          out_.body = BodyKind::content_length;
-        } else {
-          note(Reason::unsupported_transfer_encoding);
-        }
+        note(Reason::bad_transfer_encoding);
       } else {
         out_.body = BodyKind::chunked;
-        out_.other_codings = other_codings_;
+        if (other_codings_) {
+          note(options_.forward_transfer_codings ? Reason::forwarded_transfer_coding
+                                                 : Reason::unsupported_transfer_encoding);
+          out_.other_codings = true;
+        }
       }
     } else if (has_cl) {
       out_.body = BodyKind::content_length;
@@ -421,6 +506,7 @@ class RequestClassifier {
   std::uint64_t first_content_length_ = 0;
   bool content_length_conflict_ = false;
   bool transfer_encoding_ = false;
+  int transfer_encoding_fields_ = 0;
   int chunked_count_ = 0;
   bool final_chunked_ = false;
   bool other_codings_ = false;

@@ -90,6 +90,9 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       global.desync_mitigation_mode == "monitor"     ? http::DesyncMode::monitor
       : global.desync_mitigation_mode == "strictest" ? http::DesyncMode::strictest
                                                      : http::DesyncMode::defensive;
+  // Monitor mode forwards what the other modes refuse as not implemented ("gzip, chunked").
+  snapshot->settings.parse_options.forward_transfer_codings =
+      snapshot->settings.desync_mode == http::DesyncMode::monitor;
 
   auto config_error = [&](const std::string& path, std::string message) {
     errors.push_back(

@@ -11,6 +11,9 @@ struct HeadLimits {
   std::size_t max_field_line = 16 * 1024;
   std::size_t max_head = 64 * 1024;
   std::size_t max_fields = 100;
+  // The first token of the start line: a request's method (the longest registered one has 17
+  // bytes), a response's version.
+  std::size_t max_method = 64;
 };
 
 }  // namespace albatross::http

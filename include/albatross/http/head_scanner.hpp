@@ -15,6 +15,10 @@ class HeadScanner {
     incomplete,       // need more bytes
     complete,         // head_size() bytes form the head, ending with the empty line
     bare_line_break,  // a lone CR or LF: framing cannot be trusted (400)
+    // The start line's first token (the method) runs past max_method bytes: refused at once
+    // (400) instead of being read up to the line or head limit (414/431). Shares the value of
+    // bare_line_break, so a caller that answers that with 400 answers this too.
+    bad_start_line = bare_line_break,
     start_line_too_long,
     field_line_too_long,
     head_too_large,
@@ -36,7 +40,10 @@ class HeadScanner {
   std::size_t line_start_ = 0;  // offset of the current line
   std::size_t lines_ = 0;       // complete lines so far, start line included
   std::size_t head_size_ = 0;
-  bool skipping_leading_ = true;  // RFC 9112 §2.2: ignore empty lines before the start line
+  bool skipping_leading_ = true;   // RFC 9112 §2.2: ignore empty lines before the start line
+  bool first_token_done_ = false;  // a SP seen in the start line within max_method bytes
+
+  bool first_token_too_long(const char* base, std::size_t line_end);
 };
 
 }  // namespace albatross::http

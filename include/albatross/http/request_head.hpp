@@ -22,14 +22,18 @@ struct RequestHead {
   // Framing, decided by this project's rules, never by another parser's.
   BodyKind body = BodyKind::none;
   std::uint64_t content_length = 0;
-  bool other_codings = false;  // codings besides chunked ("gzip, chunked"), re-emitted on forward
+  // Codings besides chunked ("gzip, chunked"): refused (501) unless
+  // ParseOptions::forward_transfer_codings, then re-emitted on forward.
+  bool other_codings = false;
 
   // Connection semantics.
   bool keep_alive = true;
   bool upgrade = false;          // Connection: upgrade + Upgrade (not h2c)
   bool expect_continue = false;  // Expect: 100-continue
   bool expect_unsupported = false;
-  bool target_needs_encoding = false;  // SP/CTL in the target to percent-encode on forward
+  // SP/CTL in the target to percent-encode on forward. Never set by parse_request_head any more:
+  // such targets are refused (InvalidRequestTarget).
+  bool target_needs_encoding = false;
   bool is_head = false;
   bool is_get = false;
   bool is_trace = false;
@@ -38,8 +42,7 @@ struct RequestHead {
 
   Tier tier = Tier::compliant;
   Reason reason = Reason::compliant;
-  int invalid_field_names =
-      0;  // fields dropped: names not a token, or outside [-A-Za-z0-9] when asked
+  int invalid_field_names = 0;      // token names outside [-A-Za-z0-9] dropped when asked
   int forwarded_invalid_names = 0;  // token names outside [-A-Za-z0-9] passed on
 
   // Status for a refused request: 400, or 501/505 for the unsupported cases.
@@ -50,12 +53,17 @@ struct RequestHead {
 // Options that change how fields are judged.
 struct ParseOptions {
   bool drop_invalid_header_fields = false;  // ALB's attribute: drop names outside [-A-Za-z0-9]+
+  // Monitor mode: codings before the final chunked ("gzip, chunked") are forwarded unchanged
+  // and the request classified Ambiguous (ForwardedTransferCoding) instead of refused with 501.
+  bool forward_transfer_codings = false;
 };
 
 // Tokenizes and classifies a complete request head (as delimited by HeadScanner): the start
 // line, each field, and the framing headers against each other, following ALB's desync
-// classification (alb-behaviour.md §4.7) with RFC 9112's framing rules. Never fails: a broken
-// request comes back with tier Severe and the reason. Pure and allocation-free once `out.fields`
+// classification (alb-behaviour.md §4.7) with RFC 9112's rules on top: whatever RFC 9112 says a
+// server must reject (request line, field-line syntax, Host, Transfer-Encoding other than one
+// final chunked) is Severe even where ALB grades it lower. Never fails: a broken request comes
+// back with tier Severe and the reason. Pure and allocation-free once `out.fields`
 // has capacity.
 void parse_request_head(std::string_view head, const ParseOptions& options, RequestHead& out);
 

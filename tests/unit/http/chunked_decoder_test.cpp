@@ -231,6 +231,131 @@ TEST_CASE("ChunkedDecoder bounds the trailer section") {
   CHECK(decode_whole(over).error);
 }
 
+TEST_CASE("ChunkedDecoder accepts extensions as RFC 9112 §7.1.1 spells them") {
+  for (std::string_view body :
+       {"5;a\r\nhello\r\n0\r\n\r\n"sv, "5;a=b;c\r\nhello\r\n0\r\n\r\n"sv,
+        "5 ;a = b ; c=\"x\\\"y\"\r\nhello\r\n0\r\n\r\n"sv, "5;a=\"\"\r\nhello\r\n0\r\n\r\n"sv,
+        "5;a=\"q\" ;b\r\nhello\r\n0\r\n\r\n"sv, "5;a=\"\xc3\xa9\"\r\nhello\r\n0\r\n\r\n"sv}) {
+    check_body(body, "hello");
+  }
+}
+
+// Issue class 4: every framing defect a lenient parser reads differently is an error, however
+// the bytes are split.
+TEST_CASE("ChunkedDecoder refuses malformed framing") {
+  for (std::string_view body : {
+           // Line ends.
+           "5\nhello\r\n0\r\n\r\n"sv,
+           "5\rhello\r\n0\r\n\r\n"sv,
+           "5\r\nhello\n0\r\n\r\n"sv,
+           "5\r\nhello\r0\r\n\r\n"sv,
+           "0\r\n\n"sv,
+           "0\n\n"sv,
+           "5;a\nhello\r\n0\r\n\r\n"sv,
+           // Sizes.
+           "+5\r\nhello\r\n0\r\n\r\n"sv,
+           "-5\r\nhello\r\n0\r\n\r\n"sv,
+           "0x5\r\nhello\r\n0\r\n\r\n"sv,
+           " 5\r\nhello\r\n0\r\n\r\n"sv,
+           "\t5\r\nhello\r\n0\r\n\r\n"sv,
+           "5 \r\nhello\r\n0\r\n\r\n"sv,
+           "5\t\r\nhello\r\n0\r\n\r\n"sv,
+           "1_0\r\n0123456789abcdef\r\n0\r\n\r\n"sv,
+           "5_\r\nhello\r\n0\r\n\r\n"sv,
+           "1ffffffffffffffff\r\nx\r\n0\r\n\r\n"sv,
+           "5,5\r\nhello\r\n0\r\n\r\n"sv,
+           "\xd9\xa5\r\nhello\r\n0\r\n\r\n"sv,
+           "0 \r\n\r\n"sv,
+           // Extensions.
+           "5;\r\nhello\r\n0\r\n\r\n"sv,
+           "5 ;\r\nhello\r\n0\r\n\r\n"sv,
+           "5;;a\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a;\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=\r\nhello\r\n0\r\n\r\n"sv,
+           "5;=b\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a b\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=b c\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=b \r\nhello\r\n0\r\n\r\n"sv,
+           "5;a \r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=\"b\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=\"b\x01\"\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a\x01\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a\x7f\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=b\x00\r\nhello\r\n0\r\n\r\n"sv,
+           "5;\xc3\xa9\r\nhello\r\n0\r\n\r\n"sv,
+           "5;a=(b)\r\nhello\r\n0\r\n\r\n"sv,
+           // Data longer or shorter than its size.
+           "3\r\nhello\r\n0\r\n\r\n"sv,
+           "5\r\nhelloX\r\n0\r\n\r\n"sv,
+           "5\r\nhell\r\n0\r\n\r\n"sv,
+           // Trailers.
+           "0\r\nX: 1\n\r\n"sv,
+           "0\r\nX: 1\r\n\n"sv,
+           "0\r\nX: 1\rY\r\n\r\n"sv,
+           "0\r\n X: 1\r\n\r\n"sv,
+           "0\r\nX: 1\r\n 2\r\n\r\n"sv,
+           "0\r\nX : 1\r\n\r\n"sv,
+           "0\r\nno colon\r\n\r\n"sv,
+           "0\r\n: 1\r\n\r\n"sv,
+           "0\r\nX: a\x01\r\n\r\n"sv,
+           "0\r\nX: a\x7f\r\n\r\n"sv,
+           "0\r\nX: a\0b\r\n\r\n"sv,
+           "0\r\nX\xc3\xa9: 1\r\n\r\n"sv,
+           "0\r\n\r\r\n"sv,
+       }) {
+    check_malformed(body);
+  }
+  // The 16-digit limit and the extension bound hold too.
+  check_malformed("1;" + std::string(ChunkedDecoder::kMaxExtension, 'e') + "\r\nx\r\n0\r\n\r\n");
+}
+
+TEST_CASE("ChunkedDecoder::check judges held bytes without consuming them") {
+  using Framing = ChunkedDecoder::Framing;
+  struct Row {
+    std::string_view bytes;
+    Framing framing;
+    std::size_t consumed;
+  };
+  const Row rows[] = {
+      {""sv, Framing::incomplete, 0},
+      {"5\r\nhel"sv, Framing::incomplete, 6},
+      {"5\r\nhello\r\n0\r\n"sv, Framing::incomplete, 13},
+      {"5\r\nhello\r\n0\r\n\r\n"sv, Framing::complete, 15},
+      {"5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n"sv, Framing::complete, 15},
+      {"5\r\nhello\r\n0\r\nX: 1\r\n\r\n"sv, Framing::complete, 21},
+      {"5\r\nhelloX"sv, Framing::invalid, 8},
+      {"5\nhello"sv, Framing::invalid, 1},
+      {"0x5\r\nhello\r\n0\r\n\r\n"sv, Framing::invalid, 1},
+      {"5\r\nhello\r\n0\r\nX: \x01\r\n\r\n"sv, Framing::invalid, 16},
+      {"5\r\nhello\r\n5;\r\n"sv, Framing::invalid, 12},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.bytes);
+    ChunkedDecoder decoder;
+    ChunkedDecoder::Check check = decoder.check(row.bytes);
+    CHECK(check.framing == row.framing);
+    CHECK(check.consumed == row.consumed);
+    // The decoder itself has not moved: it decodes the same bytes from the start.
+    Decoded again = decode_whole(row.bytes);
+    CHECK(again.error == (row.framing == Framing::invalid));
+    CHECK(again.done == (row.framing == Framing::complete));
+  }
+  // From the middle of a body: the decoder's state is where checking starts, and it stays.
+  ChunkedDecoder decoder;
+  ChunkedDecoder::Step step = decoder.decode("5\r\nhel");
+  CHECK(step.data == "hel");
+  CHECK(decoder.check("lo\r\n0\r\n\r\n").framing == Framing::complete);
+  CHECK(decoder.check("lo!\r\n").framing == Framing::invalid);
+  CHECK(decoder.check("lo").framing == Framing::incomplete);
+  step = decoder.decode("lo\r\n0\r\n\r\n");
+  CHECK(step.data == "lo");
+  // A failed decoder stays failed for check() too.
+  ChunkedDecoder failed;
+  CHECK(failed.decode("z").error);
+  CHECK(failed.check("0\r\n\r\n").framing == Framing::invalid);
+}
+
 TEST_CASE("ChunkedDecoder stays failed after an error") {
   ChunkedDecoder decoder;
   ChunkedDecoder::Step step = decoder.decode("zz\r\n");

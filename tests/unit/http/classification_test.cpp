@@ -28,15 +28,18 @@ TEST_CASE("every reason has a distinct ALB name and the tier ALB gives it") {
   for (Reason r :
        {Reason::ambiguous_uri, Reason::both_te_cl_present, Reason::duplicate_content_length,
         Reason::empty_header, Reason::suspicious_header, Reason::undefined_content_length_semantics,
-        Reason::undefined_transfer_encoding_semantics, Reason::missing_header_colon}) {
+        Reason::undefined_transfer_encoding_semantics, Reason::missing_header_colon,
+        Reason::forwarded_transfer_coding}) {
     CAPTURE(reason_name(r));
     CHECK(tier_of(r) == Tier::ambiguous);
   }
-  for (Reason r : {Reason::bad_content_length, Reason::bad_header, Reason::bad_transfer_encoding,
-                   Reason::bad_uri, Reason::bad_method, Reason::bad_version,
-                   Reason::multiple_content_length, Reason::multiple_transfer_encoding_chunked,
-                   Reason::obs_fold, Reason::missing_host, Reason::multiple_host,
-                   Reason::unsupported_transfer_encoding, Reason::unsupported_version}) {
+  for (Reason r :
+       {Reason::bad_content_length, Reason::bad_header, Reason::bad_transfer_encoding,
+        Reason::bad_uri, Reason::bad_method, Reason::bad_version, Reason::multiple_content_length,
+        Reason::multiple_transfer_encoding_chunked, Reason::obs_fold, Reason::missing_host,
+        Reason::multiple_host, Reason::unsupported_transfer_encoding, Reason::unsupported_version,
+        Reason::invalid_request_target, Reason::invalid_field_line, Reason::invalid_field_value,
+        Reason::invalid_host, Reason::duplicate_transfer_encoding}) {
     CAPTURE(reason_name(r));
     CHECK(tier_of(r) == Tier::severe);
   }

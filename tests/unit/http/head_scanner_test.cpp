@@ -105,7 +105,7 @@ TEST_CASE("HeadScanner enforces the start-line limit (414)") {
   std::string over = "GET /" + std::string(7, 'a') + " HTTP/1.1";
   CHECK(scan_once(over + "\r\nHost: a\r\n\r\n", limits).status == Status::start_line_too_long);
   // Without its line end, a start line is refused once it cannot fit any more.
-  CHECK(scan_once(std::string(200, 'a'), limits).status == Status::start_line_too_long);
+  CHECK(scan_once("GET /" + std::string(200, 'a'), limits).status == Status::start_line_too_long);
   CHECK(scan_once(std::string(20, 'a'), limits).status == Status::incomplete);
 }
 
@@ -188,6 +188,28 @@ TEST_CASE("HeadScanner skips up to two empty lines before the start line") {
   CHECK(scan_once("\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", kDefault).status ==
         Status::bare_line_break);
   CHECK(scan_once("\r\n\r\n", kDefault).status == Status::incomplete);
+}
+
+// An over-long method is refused at once (400), not read up to the start-line or head limit
+// (414/431): whatever the limits, only max_method + 1 bytes are needed to decide.
+TEST_CASE("HeadScanner refuses an over-long method") {
+  const std::string method(kDefault.max_method + 1, 'A');
+  for (const std::string& data : {method, method + " / HTTP/1.1\r\nHost: a\r\n\r\n",
+                                  "\r\n" + method + "AAAA", std::string(100 * 1024, 'G')}) {
+    CAPTURE(data.substr(0, 80));
+    CHECK(scan_once(data, kDefault).status == Status::bad_start_line);
+    CHECK(scan_bytewise(data, kDefault).status == Status::bad_start_line);
+  }
+  // max_method bytes are a method; a line without any SP is the parser's to judge.
+  const std::string longest(kDefault.max_method, 'A');
+  CHECK(scan_once(longest + " / HTTP/1.1\r\nHost: a\r\n\r\n", kDefault).status == Status::complete);
+  CHECK(scan_once(longest, kDefault).status == Status::incomplete);
+  CHECK(scan_once("GET\r\n\r\n", kDefault).status == Status::complete);
+  // The rest of the start line keeps its own limit (414), and responses pass.
+  CHECK(scan_once("GET /" + std::string(kDefault.max_start_line + 10, 'a'), kDefault).status ==
+        Status::start_line_too_long);
+  CHECK(scan_once("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", kDefault).status ==
+        Status::complete);
 }
 
 TEST_CASE("HeadScanner reset() starts a new message") {
