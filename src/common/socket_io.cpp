@@ -1,11 +1,10 @@
 #include "albatross/common/socket_io.hpp"
+#include "albatross/common/coroutine.hpp"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detail/epoll_reactor.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/version.hpp>
 
@@ -64,8 +63,6 @@ std::uint32_t last_events(State& state) {
   return op.*member_of(TaskResult{});
 }
 
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
-
 }  // namespace
 
 bool SocketIo::watch_peer_close(tcp::socket& socket) {
@@ -93,17 +90,20 @@ void SocketIo::mark_drained(tcp::socket& socket) {
   if (State* state = state_of(socket)) (state->*member_of(Speculative{}))[Reactor::read_op] = false;
 }
 
-net::awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(
-    tcp::socket& socket, ByteBuffer& buffer, std::size_t min_free, std::size_t capacity,
-    bool expect_data, bool may_mark) {
+awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(tcp::socket& socket,
+                                                                  ByteBuffer& buffer,
+                                                                  std::size_t min_free,
+                                                                  std::size_t capacity,
+                                                                  bool expect_data, bool may_mark) {
   char* p = buffer.prepare(min_free, capacity);
   auto [ec, n] = co_await read_some(socket, p, buffer.free_space(), expect_data, may_mark);
   if (!ec) buffer.commit(n);
   co_return std::pair{ec, n};
 }
 
-net::awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(
-    tcp::socket& socket, char* data, std::size_t space, bool expect_data, bool may_mark) {
+awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(tcp::socket& socket, char* data,
+                                                                  std::size_t space,
+                                                                  bool expect_data, bool may_mark) {
   // When Asio would try a read first anyway, try it here: a read that finds nothing marks the
   // socket drained before anything else runs, and the wait below costs no system call. (A
   // short read here proves nothing: a FIN may wait behind the data.)
@@ -127,7 +127,7 @@ net::awaitable<std::pair<error_code, std::size_t>> SocketIo::read_some(
   co_return std::pair{ec, n};
 }
 
-net::awaitable<std::pair<error_code, std::size_t>> SocketIo::write_all(
+awaitable<std::pair<error_code, std::size_t>> SocketIo::write_all(
     tcp::socket& socket, std::span<const net::const_buffer> buffers, bool more) {
   const tcp::socket::message_flags flags = more ? MSG_MORE : 0;
   boost::beast::buffers_suffix<std::span<const net::const_buffer>> rest(buffers);

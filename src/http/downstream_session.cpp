@@ -3,12 +3,11 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // see exchange.cpp
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/socket_io.hpp"
 #include "albatross/http/exchange.hpp"
 #include "albatross/tls/handshake_failure.hpp"
@@ -19,7 +18,6 @@ namespace {
 namespace net = boost::asio;
 using boost::system::error_code;
 using net::ip::tcp;
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 template <typename Stream>
 constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
@@ -61,7 +59,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     connection_metrics_.connections_active->dec();
   }
 
-  net::awaitable<void> run() {
+  awaitable<void> run() {
     error_code ignored;
     lowest_layer(stream_).set_option(tcp::no_delay(true), ignored);
     if constexpr (kPlain<Stream>) stream_.non_blocking(true, ignored);
@@ -95,7 +93,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
   //--------------------------------------------------------------------------------------------
   // DownstreamIo
 
-  net::awaitable<bool> write(std::span<const net::const_buffer> buffers, bool more) override {
+  awaitable<bool> write(std::span<const net::const_buffer> buffers, bool more) override {
     set(exchange_.context().config.idle_timeout);
     error_code ec;
     std::size_t n = 0;
@@ -113,9 +111,9 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     co_return !ec;
   }
 
-  net::awaitable<ReadResult> read(ByteBuffer& buffer, std::size_t capacity,
-                                  DownstreamIo::Clock::time_point deadline, bool expect_data,
-                                  bool exclusive) override {
+  awaitable<ReadResult> read(ByteBuffer& buffer, std::size_t capacity,
+                             DownstreamIo::Clock::time_point deadline, bool expect_data,
+                             bool exclusive) override {
     set_at(deadline);
     auto [ec, n] = co_await read_some(buffer, capacity, expect_data, exclusive);
     bool timed_out = expired();
@@ -155,9 +153,8 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     lowest_layer(stream_).cancel(ignored);
   }
 
-  net::awaitable<std::pair<error_code, std::size_t>> read_some(ByteBuffer& buffer,
-                                                               std::size_t capacity,
-                                                               bool expect_data, bool exclusive) {
+  awaitable<std::pair<error_code, std::size_t>> read_some(ByteBuffer& buffer, std::size_t capacity,
+                                                          bool expect_data, bool exclusive) {
     if constexpr (kPlain<Stream>) {
       return SocketIo::read_some(stream_, buffer, Exchange::kMinRead, capacity, expect_data,
                                  exclusive && watches_peer_close_);
@@ -169,7 +166,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
   // The first bytes after an idle wait. A plain connection waits with a small landing area
   // rather than a read buffer, so an idle connection holds none, and its wait costs no system
   // call (a readiness wait would re-arm the descriptor with epoll_ctl each time).
-  net::awaitable<std::pair<error_code, std::size_t>> read_idle(ByteBuffer& in) {
+  awaitable<std::pair<error_code, std::size_t>> read_idle(ByteBuffer& in) {
     if constexpr (kPlain<Stream>) {
       // A connection that waits for a second request will wait again: let its edges report the
       // client's close, so that its reads may mark it drained.
@@ -197,8 +194,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     }
   }
 
-  net::awaitable<std::pair<error_code, std::size_t>> read_tls(ByteBuffer& buffer,
-                                                              std::size_t capacity) {
+  awaitable<std::pair<error_code, std::size_t>> read_tls(ByteBuffer& buffer, std::size_t capacity) {
     char* p = buffer.prepare(Exchange::kMinRead, capacity);
     auto [ec, n] =
         co_await stream_.async_read_some(net::buffer(p, buffer.free_space()), use_nothrow);
@@ -208,7 +204,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
 
   // TLS listeners: the handshake, within handshake_timeout. Failures are counted by reason and
   // not logged (scanners and broken clients would flood the log).
-  net::awaitable<bool> handshake() {
+  awaitable<bool> handshake() {
     const ListenerContext& ctx = exchange_.context();
     set(ctx.tls->handshake_timeout());
     auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_nothrow);
@@ -226,7 +222,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
 
   // Sends close_notify without waiting for the client's: marking the client's as received lets
   // the shutdown complete once ours is written. Errors (the client left) are expected.
-  net::awaitable<void> send_close_notify() {
+  awaitable<void> send_close_notify() {
     if (!lowest_layer(stream_).is_open()) co_return;
     SSL* ssl = stream_.native_handle();
     SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
@@ -237,7 +233,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
 
   // Reads the next request head into the exchange's buffer. False when the connection should
   // end (the client left, timed out, or sent something answered with an error).
-  net::awaitable<bool> read_request_head() {
+  awaitable<bool> read_request_head() {
     ByteBuffer& in = exchange_.in();
     // Limits of the exchange's current snapshot: the one the scanner was made with may be gone.
     const ListenerContext& ctx = exchange_.context();
@@ -293,12 +289,12 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     }
   }
 
-  net::awaitable<bool> refuse_head(int status, Reason reason = Reason::compliant) {
+  awaitable<bool> refuse_head(int status, Reason reason = Reason::compliant) {
     co_await exchange_.refuse(status, reason);
     co_return false;
   }
 
-  net::awaitable<void> close_connection() {
+  awaitable<void> close_connection() {
     clear();
     exchange_.flush_byte_counts();
     if constexpr (!kPlain<Stream>) {
@@ -332,17 +328,17 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
 }  // namespace
 
 template <typename Stream>
-net::awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
-                                      std::shared_ptr<ListenerSlot> slot, tcp::endpoint peer) {
+awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
+                                 std::shared_ptr<ListenerSlot> slot, tcp::endpoint peer) {
   auto session =
       std::make_unique<DownstreamSession<Stream>>(std::move(stream), worker, std::move(slot), peer);
   co_await session->run();
 }
 
-template net::awaitable<void> serve_downstream<tcp::socket>(tcp::socket, WorkerContext&,
-                                                            std::shared_ptr<ListenerSlot>,
-                                                            tcp::endpoint);
-template net::awaitable<void> serve_downstream<net::ssl::stream<tcp::socket>>(
+template awaitable<void> serve_downstream<tcp::socket>(tcp::socket, WorkerContext&,
+                                                       std::shared_ptr<ListenerSlot>,
+                                                       tcp::endpoint);
+template awaitable<void> serve_downstream<net::ssl::stream<tcp::socket>>(
     net::ssl::stream<tcp::socket>, WorkerContext&, std::shared_ptr<ListenerSlot>, tcp::endpoint);
 
 }  // namespace albatross::http

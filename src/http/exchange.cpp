@@ -7,6 +7,9 @@
 
 #include <charconv>
 
+#include "albatross/common/coroutine.hpp"
+#include "albatross/common/wall_clock.hpp"
+#include "albatross/http/chunked_decoder.hpp"
 #include "albatross/http/generated_response.hpp"
 #include "albatross/http/header_rewrite.hpp"
 #include "albatross/http/sticky_binding.hpp"
@@ -49,7 +52,7 @@ Exchange::Exchange(DownstreamIo& io, WorkerContext& worker, std::shared_ptr<List
                                : IpAddress::from_v6(address.to_v6().to_bytes());
 }
 
-net::awaitable<bool> Exchange::serve(std::size_t head_size) {
+awaitable<bool> Exchange::serve(std::size_t head_size) {
   if (slot_->current.get() != ctx_.get()) ctx_ = slot_->current;  // a reload published a new one
   std::shared_ptr<const ListenerContext> pinned = ctx_;
   logging_ = pinned->settings->access_log != nullptr;
@@ -59,7 +62,7 @@ net::awaitable<bool> Exchange::serve(std::size_t head_size) {
   co_return keep_alive;
 }
 
-net::awaitable<void> Exchange::refuse(int status, Reason reason) {
+awaitable<void> Exchange::refuse(int status, Reason reason) {
   const ListenerContext& ctx = *ctx_;
   logging_ = ctx.settings->access_log != nullptr;
   if (logging_) {
@@ -85,7 +88,7 @@ void Exchange::flush_byte_counts() {
 }
 
 // The stages in order; each returns early with the connection's fate when it answered itself.
-net::awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size_t head_size) {
+awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size_t head_size) {
   RequestHead& head = worker_.request_scratch;
   parse_request_head(in_.view().substr(0, head_size), ctx.settings->parse_options, head);
   // Consuming only moves the read position: `head` views stay valid until in_ is next
@@ -125,6 +128,13 @@ net::awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std:
     f.facts.upgrade_protocol = f.upgrade_protocol;
   }
   f.close_after = admission.close;
+  // A chunked body's framing is checked as far as it arrived with the head, before anything
+  // goes upstream (RFC 9112 §7.1): a target must never see the start of a request whose body
+  // is then cut off.
+  if (f.facts.body == BodyKind::chunked &&
+      ChunkedDecoder{}.check(in_.view()).framing == ChunkedDecoder::Framing::invalid) {
+    co_return co_await respond(400, true, f.route);
+  }
   if (!pick_first(head)) {
     co_return co_await respond(503, f.facts.body != BodyKind::none || f.close_after, f.route);
   }
@@ -157,17 +167,17 @@ void Exchange::count_admission(const RequestHead& head, const ListenerContext& c
   if (head.forwarded_invalid_names > 0) ctx.invalid_headers_forwarded->inc();
 }
 
-net::awaitable<bool> Exchange::write_client(std::span<const net::const_buffer> buffers, bool more) {
+awaitable<bool> Exchange::write_client(std::span<const net::const_buffer> buffers, bool more) {
   return io_.write(buffers, more);
 }
 
-net::awaitable<bool> Exchange::write_client(std::string_view text) {
+awaitable<bool> Exchange::write_client(std::string_view text) {
   net::const_buffer b = net::buffer(text.data(), text.size());
   co_return co_await io_.write(std::span(&b, 1), false);
 }
 
 // Sends a response albatross generated; returns whether the connection may carry on.
-net::awaitable<bool> Exchange::respond(int status, bool close, const Route* route) {
+awaitable<bool> Exchange::respond(int status, bool close, const Route* route) {
   record_.status = status;
   ctx_->metrics.count_generated(status);
   if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
@@ -178,8 +188,8 @@ net::awaitable<bool> Exchange::respond(int status, bool close, const Route* rout
 
 // Answers with a rule's redirect or fixed response; returns whether the connection may carry
 // on. A redirect that needs the request's host when it has none usable gets 400.
-net::awaitable<bool> Exchange::respond_by_rule(const ListenerContext& ctx, const Rule& rule,
-                                               const RuleRequest& request, bool close) {
+awaitable<bool> Exchange::respond_by_rule(const ListenerContext& ctx, const Rule& rule,
+                                          const RuleRequest& request, bool close) {
   const RuleAction& action = rule.action;
   std::string_view bytes;
   if (action.redirect) {
@@ -208,9 +218,7 @@ void Exchange::begin_record() {
   record_.reset();
   record_.type = ctx_->scheme == "https" ? "https" : "http";
   io_.describe_tls(record_);
-  record_.request_creation_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+  record_.request_creation_us = unix_us_now();
   record_.client = client_address_;
   record_.client.push_back(':');
   char port[8];
@@ -227,15 +235,11 @@ void Exchange::finish(const ListenerContext& ctx) {
   f.tried.clear();
   f.target = f.sticky_target = nullptr;
   if (logging_) {
-    auto now = std::chrono::system_clock::now();
-    record_.time_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+    record_.time_us = unix_us_now();
     record_.received_bytes = io_.received_bytes;
     record_.sent_bytes = io_.sent_bytes;
     record_.listener = ctx.name;
-    std::uint16_t port = 0;
-    std::from_chars(ctx.port_text.data(), ctx.port_text.data() + ctx.port_text.size(), port);
-    record_.listener_port = port;
+    record_.listener_port = ctx.port;
     worker_.log_exchange(ctx.settings->access_log, record_);
   }
   ctx.metrics.sent_bytes->inc(std::exchange(io_.sent_bytes, 0));

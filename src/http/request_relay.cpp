@@ -5,11 +5,10 @@
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // see exchange.cpp
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/socket_io.hpp"
 #include "albatross/http/chunked_decoder.hpp"
 #include "albatross/http/generated_response.hpp"
@@ -19,13 +18,12 @@ namespace albatross::http {
 namespace net = boost::asio;
 using boost::system::error_code;
 namespace {
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 }  // namespace
 
-net::awaitable<bool> Exchange::write_upstream(Connection& conn,
-                                              std::span<const net::const_buffer> buffers) {
+awaitable<bool> Exchange::write_upstream(Connection& conn,
+                                         std::span<const net::const_buffer> buffers) {
   conn.set(ctx_->config.idle_timeout);
   error_code ec;
   if (auto* tls = conn.tls()) {
@@ -38,10 +36,10 @@ net::awaitable<bool> Exchange::write_upstream(Connection& conn,
 }
 
 // Reads from a target into its connection's buffer: through TLS for HTTPS targets.
-net::awaitable<std::pair<error_code, std::size_t>> Exchange::read_upstream(Connection& conn,
-                                                                           std::size_t capacity,
-                                                                           bool expect_data,
-                                                                           bool exclusive) {
+awaitable<std::pair<error_code, std::size_t>> Exchange::read_upstream(Connection& conn,
+                                                                      std::size_t capacity,
+                                                                      bool expect_data,
+                                                                      bool exclusive) {
   ByteBuffer& buffer = conn.buffer();
   if (auto* tls = conn.tls()) {
     char* p = buffer.prepare(capacity > kBufferSize ? capacity / 2 : kMinRead, capacity);
@@ -73,7 +71,7 @@ void Exchange::credit_body(std::size_t bytes, Clock::duration target_wait) {
 }
 
 // Reads more of the request body into in_ under the body deadline.
-net::awaitable<Failure> Exchange::read_body() {
+awaitable<Failure> Exchange::read_body() {
   DownstreamIo::ReadResult r = co_await io_.read(in_, kBufferSize, body_deadline_, true, true);
   if (r.status == DownstreamIo::ReadStatus::timed_out) co_return Failure::client_body_timeout;
   if (r.status != DownstreamIo::ReadStatus::ok) co_return Failure::client_lost;
@@ -82,15 +80,14 @@ net::awaitable<Failure> Exchange::read_body() {
 }
 
 // Writes body bytes to the target; the wait is not charged to the client's body deadline.
-net::awaitable<bool> Exchange::write_body(Connection& conn,
-                                          std::span<const net::const_buffer> buffers) {
+awaitable<bool> Exchange::write_body(Connection& conn, std::span<const net::const_buffer> buffers) {
   auto started = Clock::now();
   bool ok = co_await write_upstream(conn, buffers);
   credit_body(0, Clock::now() - started);
   co_return ok;
 }
 
-net::awaitable<Failure> Exchange::send_request(Connection& conn) {
+awaitable<Failure> Exchange::send_request(Connection& conn) {
   Forward& f = fwd_;
   net::const_buffer head = net::buffer(upstream_head_);
   if (f.facts.body == BodyKind::none) {
@@ -124,7 +121,7 @@ net::awaitable<Failure> Exchange::send_request(Connection& conn) {
 }
 
 // Chunked: decode what the client sent and re-encode it with clean chunk lines.
-net::awaitable<Failure> Exchange::send_chunked_body(Connection& conn) {
+awaitable<Failure> Exchange::send_chunked_body(Connection& conn) {
   credit_body(in_.size());
   net::const_buffer head = net::buffer(upstream_head_);
   if (!co_await write_body(conn, std::span(&head, 1))) co_return Failure::send_failed;

@@ -5,6 +5,7 @@
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // see exchange.cpp
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/http/chunked_decoder.hpp"
 #include "albatross/http/header_rewrite.hpp"
 #include "albatross/http/sticky_binding.hpp"
@@ -18,7 +19,7 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 }  // namespace
 
 // The response head is complete in the connection's buffer.
-net::awaitable<bool> Exchange::respond_from_target() {
+awaitable<bool> Exchange::respond_from_target() {
   Forward& f = fwd_;
   Connection& conn = *f.conn;
   const upstream::TargetGroup& group = *f.group;
@@ -107,7 +108,7 @@ bool Exchange::write_downstream_head(const ResponseHead& response) {
 
 // Response body of known length: head and first bytes in one write, then stream. Large bodies
 // read in bigger pieces and tell the kernel more follows, so it sends full segments.
-net::awaitable<bool> Exchange::relay_length(Connection& conn, std::uint64_t remaining) {
+awaitable<bool> Exchange::relay_length(Connection& conn, std::uint64_t remaining) {
   ByteBuffer& buffer = conn.buffer();
   const std::size_t capacity = remaining > kBufferSize ? kLargeBodyBuffer : kBufferSize;
   std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
@@ -132,7 +133,7 @@ net::awaitable<bool> Exchange::relay_length(Connection& conn, std::uint64_t rema
 
 // Chunked response body, decoded and sent on as it arrives (Server-Sent Events must not
 // wait), re-encoded for HTTP/1.1 clients or raw until close for HTTP/1.0 ones.
-net::awaitable<bool> Exchange::relay_chunked(Connection& conn, bool to_chunked) {
+awaitable<bool> Exchange::relay_chunked(Connection& conn, bool to_chunked) {
   ByteBuffer& buffer = conn.buffer();
   ChunkedDecoder decoder;
   bool head_written = false;
@@ -178,7 +179,7 @@ net::awaitable<bool> Exchange::relay_chunked(Connection& conn, bool to_chunked) 
 
 // Body delimited by the target closing: re-chunked for HTTP/1.1 clients (whose connection
 // then survives), raw for HTTP/1.0 ones.
-net::awaitable<bool> Exchange::relay_until_close(Connection& conn, bool to_chunked) {
+awaitable<bool> Exchange::relay_until_close(Connection& conn, bool to_chunked) {
   ByteBuffer& buffer = conn.buffer();
   bool head_written = false;
   for (;;) {

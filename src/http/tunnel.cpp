@@ -1,6 +1,7 @@
 // The WebSocket (any 101 Upgrade) tunnel of Exchange: bytes flow both ways until each side has
 // closed its half; idle_timeout bounds silence in either direction.
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/http/exchange.hpp"
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // see exchange.cpp
@@ -13,12 +14,12 @@ namespace net = boost::asio;
 using boost::system::error_code;
 using net::ip::tcp;
 
-net::awaitable<void> Exchange::tunnel(Connection& conn) {
+awaitable<void> Exchange::tunnel(Connection& conn) {
   using namespace net::experimental::awaitable_operators;
   co_await (pump_client_to_target(conn) && pump_target_to_client(conn));
 }
 
-net::awaitable<void> Exchange::pump_client_to_target(Connection& conn) {
+awaitable<void> Exchange::pump_client_to_target(Connection& conn) {
   for (;;) {
     if (!in_.empty()) {
       net::const_buffer piece = net::buffer(in_.data(), in_.size());
@@ -40,7 +41,7 @@ net::awaitable<void> Exchange::pump_client_to_target(Connection& conn) {
   io_.cancel();
 }
 
-net::awaitable<void> Exchange::pump_target_to_client(Connection& conn) {
+awaitable<void> Exchange::pump_target_to_client(Connection& conn) {
   ByteBuffer& buffer = conn.buffer();
   for (;;) {
     if (!buffer.empty()) {

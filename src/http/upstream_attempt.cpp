@@ -5,11 +5,10 @@
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // see exchange.cpp
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/socket_io.hpp"
 #include "albatross/common/str_cat.hpp"
 #include "albatross/http/header_rewrite.hpp"
@@ -20,9 +19,6 @@ namespace albatross::http {
 namespace net = boost::asio;
 using boost::system::error_code;
 using net::ip::tcp;
-namespace {
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
-}
 
 // The first target: the one a valid sticky cookie names, else the balancer's pick. False when
 // no target can be picked.
@@ -77,7 +73,7 @@ void Exchange::retarget_host(const upstream::Target& next) {
     upstream_head_.replace(at + 8, failed.authority.size(), next.authority);
 }
 
-net::awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
+awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
   Forward& f = fwd_;
   const upstream::TargetGroup& group = *f.group;
   const config::TargetGroupConfig& config = group.config();
@@ -140,6 +136,13 @@ net::awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
                           (f.facts.body == BodyKind::content_length && f.facts.content_length > 0);
     facts.body_pending = f.facts.body != BodyKind::none;
     facts.close_after = f.close_after;
+    if (failure == Failure::client_body_invalid || failure == Failure::client_body_timeout ||
+        failure == Failure::client_lost) {
+      // The request is incomplete: the target sees a reset, never a close that could pass for
+      // the end of a body.
+      error_code ignored;
+      conn.socket().set_option(net::socket_base::linger(true, 0), ignored);
+    }
     conn.close();
     RetryDecision decision = decide_retry(failure, facts);
     switch (decision.kind) {
@@ -161,7 +164,7 @@ net::awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
   }
 }
 
-net::awaitable<std::shared_ptr<upstream::UpstreamConnection>> Exchange::connect(
+awaitable<std::shared_ptr<upstream::UpstreamConnection>> Exchange::connect(
     const upstream::Target& target, std::chrono::milliseconds timeout, Failure& failure) {
   auto conn =
       std::make_shared<Connection>(worker_.executor, worker_.wheel, target.state, target.metrics);
@@ -187,8 +190,8 @@ net::awaitable<std::shared_ptr<upstream::UpstreamConnection>> Exchange::connect(
 }
 
 // HTTPS targets: TLS over the connected socket, the handshake within connect_timeout.
-net::awaitable<bool> Exchange::start_tls(Connection& conn, const upstream::Target& target,
-                                         std::chrono::milliseconds timeout) {
+awaitable<bool> Exchange::start_tls(Connection& conn, const upstream::Target& target,
+                                    std::chrono::milliseconds timeout) {
   tls::SslPtr session = target.tls->new_session(target.address.host);
   if (!session) co_return false;
   conn.start_tls(std::move(session));
@@ -201,7 +204,7 @@ net::awaitable<bool> Exchange::start_tls(Connection& conn, const upstream::Targe
 // Reads until a final response head is complete in the connection's buffer, within the group's
 // response_timeout. 1xx interim responses: 100 was answered by albatross already; others (103)
 // pass on to the client.
-net::awaitable<Failure> Exchange::read_response_head(Connection& conn) {
+awaitable<Failure> Exchange::read_response_head(Connection& conn) {
   ByteBuffer& buffer = conn.buffer();
   HeadScanner& scanner = fwd_.response_scanner;
   conn.set(fwd_.group->config().response_timeout);

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
@@ -8,6 +7,7 @@
 #include <utility>
 
 #include "albatross/common/byte_buffer.hpp"
+#include "albatross/common/coroutine.hpp"
 
 namespace albatross {
 
@@ -28,17 +28,17 @@ class SocketIo {
   // `expect_data`: bytes are probably there already (a body being streamed): try a direct read
   // first. `may_mark`: no other operation is pending on the socket (false in a tunnel) and
   // watch_peer_close() was called for it, so a short read may mark it drained.
-  static boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+  static awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
       boost::asio::ip::tcp::socket& socket, ByteBuffer& buffer, std::size_t min_free,
       std::size_t capacity, bool expect_data, bool may_mark);
   // The same into `space` bytes at `data`.
-  static boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+  static awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
       boost::asio::ip::tcp::socket& socket, char* data, std::size_t space, bool expect_data,
       bool may_mark);
 
   // Writes every byte of `buffers`. `more`: more of the same message follows at once, so the
   // kernel may hold a partial segment back (MSG_MORE) and send full ones.
-  static boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write_all(
+  static awaitable<std::pair<boost::system::error_code, std::size_t>> write_all(
       boost::asio::ip::tcp::socket& socket, std::span<const boost::asio::const_buffer> buffers,
       bool more);
 

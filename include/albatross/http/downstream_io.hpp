@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -9,6 +8,7 @@
 
 #include "albatross/accesslog/access_log_record.hpp"
 #include "albatross/common/byte_buffer.hpp"
+#include "albatross/common/coroutine.hpp"
 
 namespace albatross::http {
 
@@ -28,13 +28,12 @@ class DownstreamIo {
   // Writes every byte within the listener's idle_timeout; false when the client left or read
   // too slowly (the connection is then reset on close). `more`: more of this response follows
   // at once (lets the kernel send full segments).
-  virtual boost::asio::awaitable<bool> write(std::span<const boost::asio::const_buffer> buffers,
-                                             bool more) = 0;
+  virtual awaitable<bool> write(std::span<const boost::asio::const_buffer> buffers, bool more) = 0;
   // Reads more bytes into `buffer` (up to `capacity`) before `deadline`. `expect_data`: bytes
   // are probably there already. `exclusive`: no write to the client is pending meanwhile.
-  virtual boost::asio::awaitable<ReadResult> read(ByteBuffer& buffer, std::size_t capacity,
-                                                  Clock::time_point deadline, bool expect_data,
-                                                  bool exclusive) = 0;
+  virtual awaitable<ReadResult> read(ByteBuffer& buffer, std::size_t capacity,
+                                     Clock::time_point deadline, bool expect_data,
+                                     bool exclusive) = 0;
   // Ends the client's direction of a tunnel (the target closed its half).
   virtual void shutdown_send() = 0;
   // Cancels whatever waits on the client (a tunnel's other direction failed).

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 
+#include "albatross/common/coroutine.hpp"
 #include "albatross/http/worker_context.hpp"
 
 namespace albatross::http {
@@ -14,8 +14,8 @@ namespace albatross::http {
 // requests are served in order. Runs on the worker that accepted the connection. Instantiated
 // for plain TCP (and, in tls/, for TLS streams).
 template <typename Stream>
-boost::asio::awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
-                                              std::shared_ptr<ListenerSlot> slot,
-                                              boost::asio::ip::tcp::endpoint peer);
+awaitable<void> serve_downstream(Stream stream, WorkerContext& worker,
+                                 std::shared_ptr<ListenerSlot> slot,
+                                 boost::asio::ip::tcp::endpoint peer);
 
 }  // namespace albatross::http

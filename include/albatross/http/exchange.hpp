@@ -1,7 +1,6 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/container/small_vector.hpp>
@@ -11,6 +10,7 @@
 
 #include "albatross/accesslog/access_log_record.hpp"
 #include "albatross/common/byte_buffer.hpp"
+#include "albatross/common/coroutine.hpp"
 #include "albatross/common/ip_address.hpp"
 #include "albatross/http/admission.hpp"
 #include "albatross/http/downstream_io.hpp"
@@ -48,10 +48,10 @@ class Exchange {
 
   // Serves the request whose complete head is the first `head_size` bytes of in(). True when
   // the connection may carry another request.
-  boost::asio::awaitable<bool> serve(std::size_t head_size);
+  awaitable<bool> serve(std::size_t head_size);
   // Answers a head that never became an exchange (unparseable or over a limit): counted, logged,
   // and the connection is to be closed. `head_request`: no body in the answer.
-  boost::asio::awaitable<void> refuse(int status, Reason reason);
+  awaitable<void> refuse(int status, Reason reason);
   // Closes the target connection in use, if any (the worker stops for good).
   void abort_upstream();
   // Counts bytes moved since the last exchange (the connection closes).
@@ -122,55 +122,56 @@ class Exchange {
   };
 
   // exchange.cpp: orchestration, generated responses, accounting.
-  boost::asio::awaitable<bool> forward_exchange(const ListenerContext& ctx, std::size_t head_size);
+  awaitable<bool> forward_exchange(const ListenerContext& ctx, std::size_t head_size);
   void capture_request(const RequestHead& head, const ListenerContext& ctx);
   void count_admission(const RequestHead& head, const ListenerContext& ctx);
-  boost::asio::awaitable<bool> respond(int status, bool close, const Route* route = nullptr);
-  boost::asio::awaitable<bool> respond_by_rule(const ListenerContext& ctx, const Rule& rule,
-                                               const RuleRequest& request, bool close);
+  awaitable<bool> respond(int status, bool close, const Route* route = nullptr);
+  awaitable<bool> respond_by_rule(const ListenerContext& ctx, const Rule& rule,
+                                  const RuleRequest& request, bool close);
   void begin_record();
   void finish(const ListenerContext& ctx);
-  boost::asio::awaitable<bool> write_client(std::span<const boost::asio::const_buffer> buffers,
-                                            bool more = false);
-  boost::asio::awaitable<bool> write_client(std::string_view text);
+  awaitable<bool> write_client(std::span<const boost::asio::const_buffer> buffers,
+                               bool more = false);
+  awaitable<bool> write_client(std::string_view text);
 
   // upstream_attempt.cpp: picking, connecting, sending, the response head, retries.
   bool pick_first(const RequestHead& head);
   void build_upstream_head(const RequestHead& head);
   // Runs attempts until a response head is complete (true), or answers the client (false;
   // `keep_alive` then tells whether the connection may go on).
-  boost::asio::awaitable<bool> run_attempts(bool& keep_alive);
-  boost::asio::awaitable<std::shared_ptr<Connection>> connect(const upstream::Target& target,
-                                                              std::chrono::milliseconds timeout,
-                                                              Failure& failure);
-  boost::asio::awaitable<bool> start_tls(Connection& conn, const upstream::Target& target,
-                                         std::chrono::milliseconds timeout);
-  boost::asio::awaitable<Failure> read_response_head(Connection& conn);
+  awaitable<bool> run_attempts(bool& keep_alive);
+  awaitable<std::shared_ptr<Connection>> connect(const upstream::Target& target,
+                                                 std::chrono::milliseconds timeout,
+                                                 Failure& failure);
+  awaitable<bool> start_tls(Connection& conn, const upstream::Target& target,
+                            std::chrono::milliseconds timeout);
+  awaitable<Failure> read_response_head(Connection& conn);
   void retarget_host(const upstream::Target& next);
 
   // response_stage.cpp: the response head and its body.
-  boost::asio::awaitable<bool> respond_from_target();
+  awaitable<bool> respond_from_target();
   bool write_downstream_head(const ResponseHead& response);
-  boost::asio::awaitable<bool> relay_length(Connection& conn, std::uint64_t remaining);
-  boost::asio::awaitable<bool> relay_chunked(Connection& conn, bool to_chunked);
-  boost::asio::awaitable<bool> relay_until_close(Connection& conn, bool to_chunked);
+  awaitable<bool> relay_length(Connection& conn, std::uint64_t remaining);
+  awaitable<bool> relay_chunked(Connection& conn, bool to_chunked);
+  awaitable<bool> relay_until_close(Connection& conn, bool to_chunked);
 
   // request_relay.cpp: the request body, and upstream I/O.
-  boost::asio::awaitable<Failure> send_request(Connection& conn);
-  boost::asio::awaitable<Failure> send_chunked_body(Connection& conn);
-  boost::asio::awaitable<Failure> read_body();
+  awaitable<Failure> send_request(Connection& conn);
+  awaitable<Failure> send_chunked_body(Connection& conn);
+  awaitable<Failure> read_body();
   void credit_body(std::size_t bytes, Clock::duration target_wait = {});
-  boost::asio::awaitable<bool> write_body(Connection& conn,
-                                          std::span<const boost::asio::const_buffer> buffers);
-  boost::asio::awaitable<bool> write_upstream(Connection& conn,
-                                              std::span<const boost::asio::const_buffer> buffers);
-  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_upstream(
-      Connection& conn, std::size_t capacity, bool expect_data, bool exclusive = true);
+  awaitable<bool> write_body(Connection& conn, std::span<const boost::asio::const_buffer> buffers);
+  awaitable<bool> write_upstream(Connection& conn,
+                                 std::span<const boost::asio::const_buffer> buffers);
+  awaitable<std::pair<boost::system::error_code, std::size_t>> read_upstream(Connection& conn,
+                                                                             std::size_t capacity,
+                                                                             bool expect_data,
+                                                                             bool exclusive = true);
 
   // tunnel.cpp: after a 101.
-  boost::asio::awaitable<void> tunnel(Connection& conn);
-  boost::asio::awaitable<void> pump_client_to_target(Connection& conn);
-  boost::asio::awaitable<void> pump_target_to_client(Connection& conn);
+  awaitable<void> tunnel(Connection& conn);
+  awaitable<void> pump_client_to_target(Connection& conn);
+  awaitable<void> pump_target_to_client(Connection& conn);
 
   DownstreamIo& io_;
   WorkerContext& worker_;
