@@ -103,7 +103,12 @@ Catalog::Catalog(Registry& r)
       upstream_connections_active(
           r.gauge("albatross_upstream_connections_active",
                   "Connections open to each target now, pooled ones included.",
-                  {"target_group", "target"})) {}
+                  {"target_group", "target"})),
+      admin_requests_refused(r.counter(
+          "albatross_admin_requests_refused_total",
+          "Admin endpoint requests refused, by reason: host (Host is not the endpoint's own), "
+          "method, origin (a state change from another origin's page), token, peer.",
+          {"reason"})) {}
 
 void ListenerMetrics::resolve(Catalog& c, const std::string& listener) {
   connections = &c.downstream_connections.add({listener});

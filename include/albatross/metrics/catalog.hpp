@@ -53,6 +53,8 @@ struct Catalog {
   Family<Counter>& target_connection_errors;   // {target_group, target}
   Family<Counter>& upstream_connections;       // {target_group, target}
   Family<Gauge>& upstream_connections_active;  // {target_group, target}
+  // Admin endpoint (control thread).
+  Family<Counter>& admin_requests_refused;  // {reason}: host | method | origin | token | peer
 };
 
 // Handles for one listener, resolved when a snapshot is built.
