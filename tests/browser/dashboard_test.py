@@ -225,6 +225,20 @@ def main():
         assert console_errors(driver) == [], console_errors(driver)
         print("ok: both targets listed healthy, no console errors")
 
+        # Phone width in dark mode: nothing wider than the screen but the scrolling tables,
+        # and the dark palette applied.
+        driver.set_window_size(390, 844)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+            "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        WebDriverWait(driver, 5, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"))
+        background = driver.execute_script(
+            "return getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(21, 23, 26)", background
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        driver.set_window_size(1280, 1000)
+        print("ok: phone width without horizontal overflow, dark mode")
+
         # Steady traffic through the listener, so rates and sparklines have numbers in them.
         listener = int(re.search(r"listener web listening on 127\.0\.0\.1:(\d+)",
                                  albatross.log()).group(1))
