@@ -146,9 +146,14 @@ net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::Stat
   boost::system::error_code peer_ec;
   tcp::endpoint peer = stream.socket().remote_endpoint(peer_ec);
   bool loopback = !peer_ec && peer.address().is_loopback();
+  // The address the client connected to, as a Host literal would name it (an IPv4 client of an
+  // endpoint bound to :: arrives as ::ffff:a.b.c.d).
   boost::system::error_code local_ec;
-  std::string local_address = stream.socket().local_endpoint(local_ec).address().to_string();
-  if (local_ec) local_address.clear();
+  net::ip::address local = stream.socket().local_endpoint(local_ec).address();
+  if (local.is_v6() && local.to_v6().is_v4_mapped()) {
+    local = net::ip::make_address_v4(net::ip::v4_mapped, local.to_v6());
+  }
+  std::string local_address = local_ec ? std::string() : local.to_string();
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(8192);
