@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build ccache pkg-config libboost1.81-all-dev libssl-dev
-          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk clang-14 clang libclang-rt-14-dev)
+          libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk clang-14 clang libclang-rt-14-dev
+          chromium chromium-driver python3-selenium lintian dpkg-dev adduser)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,8 +30,40 @@ run_suite() {  # name build-dir cmake-args...
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
 }
 
+# The Debian package from the Release build: lintian (no error, no warning), installed with dpkg,
+# its conffile checked as the albatross user, then purged. Refuses to run where albatross is
+# already installed, so it never touches an operator's package.
+package_check() {
+  echo "== package: cpack, lintian, install, --check, purge"
+  if dpkg-query -W -f='${Status}' albatross 2>/dev/null | grep -q "installed"; then
+    echo "albatross is installed on this machine: not touching it" >&2
+    return 1
+  fi
+  rm -f build/albatross_*.deb
+  (cd build && cpack -G DEB >/dev/null)
+  local deb
+  deb=$(ls build/albatross_*.deb)
+  lintian --fail-on error,warning "$deb"
+  local had_user=0
+  getent passwd albatross >/dev/null && had_user=1
+  dpkg -i "$deb"
+  test "$(stat -c '%U:%G %a' /etc/albatross/albatross.toml)" = "root:albatross 640"
+  test "$(stat -c '%U:%G %a' /etc/albatross/sticky.key)" = "albatross:albatross 600"
+  setpriv --reuid=albatross --regid=albatross --init-groups \
+    albatross --check --config /etc/albatross/albatross.toml
+  dpkg --purge albatross
+  test ! -e /etc/albatross && test ! -e /usr/bin/albatross && test ! -e /var/log/albatross
+  # postrm keeps the system user (Debian policy); one this run created goes again.
+  if ((had_user == 0)) && getent passwd albatross >/dev/null; then
+    deluser --system albatross >/dev/null
+    getent group albatross >/dev/null && delgroup --system albatross >/dev/null
+  fi
+  echo "== package: OK ($deb)"
+}
+
 start=$(date +%s)
-run_suite release build -DCMAKE_BUILD_TYPE=Release
+run_suite release build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
+package_check
 run_suite asan-ubsan build-asan -DCMAKE_BUILD_TYPE=Debug -DALBATROSS_SANITIZE=address
 run_suite tsan build-tsan -DCMAKE_BUILD_TYPE=Debug -DALBATROSS_SANITIZE=thread
 echo "== fuzz: bounded runs"

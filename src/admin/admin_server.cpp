@@ -11,6 +11,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "albatross/admin/admin_request_guard.hpp"
+#include "albatross/admin/dashboard_asset.hpp"
 #include "albatross/common/coroutine.hpp"
 #include "albatross/common/log.hpp"
 #include "albatross/common/str_cat.hpp"
@@ -26,6 +28,12 @@ struct AdminServer::State {
   explicit State(net::io_context& io) : acceptor(io) {}
   tcp::acceptor acceptor;
   std::optional<std::string> token;
+  std::optional<AdminRequestGuard> guard;  // set by start()
+  std::array<metrics::Counter*, kRefusals.size()> refused{};
+  // Refusal logging: at most one line per reason per kRefusalLogInterval, so a page hammering
+  // the endpoint cannot flood the log; the lines skipped are counted into the next one.
+  std::array<std::chrono::steady_clock::time_point, kRefusals.size()> next_log{};
+  std::array<std::uint64_t, kRefusals.size()> unlogged{};
   bool stopped = false;
 };
 
@@ -33,6 +41,7 @@ namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 constexpr std::size_t kMaxBody = 4096;
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -76,10 +85,56 @@ http::response<http::string_body> make_response(int status, std::string body,
                                                 std::string_view content_type, unsigned version) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, content_type);
+  // On every response, refusals and errors included. The dashboard loads its script and style
+  // from its own paths, so 'self' holds for it too; no response carries CORS headers, so no
+  // other origin's script can read one.
+  res.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
   res.set(http::field::cache_control, "no-store");
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+std::optional<std::string_view> header_value(const http::request<http::string_body>& req,
+                                             http::field field) {
+  auto it = req.find(field);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+// Header values quoted into the log: bounded, and printable ASCII only.
+std::string loggable(std::optional<std::string_view> value) {
+  if (!value) return "(none)";
+  std::string out = "\"";
+  for (char c : value->substr(0, 80))
+    out.push_back(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?');
+  if (value->size() > 80) out += "...";
+  out.push_back('"');
+  return out;
+}
+
+void count_refusal(AdminServer::State& state, Refusal reason, const tcp::endpoint& peer,
+                   const http::request<http::string_body>& req) {
+  auto index = static_cast<std::size_t>(reason);
+  if (state.refused[index]) state.refused[index]->inc();
+  auto now = std::chrono::steady_clock::now();
+  if (now < state.next_log[index]) {
+    ++state.unlogged[index];
+    return;
+  }
+  state.next_log[index] = now + kRefusalLogInterval;
+  std::string_view target(req.target().data(), req.target().size());
+  std::string_view method(req.method_string().data(), req.method_string().size());
+  log::warn("admin endpoint refused ", method, ' ', loggable(target.substr(0, target.find('?'))),
+            " from ", peer.address().to_string(), " (", refusal_name(reason), "): Host ",
+            loggable(header_value(req, http::field::host)), ", Origin ",
+            loggable(header_value(req, http::field::origin)),
+            state.unlogged[index] > 0 ? str_cat("; ", state.unlogged[index],
+                                                " more refusal(s) for this reason not logged")
+                                      : std::string());
+  state.unlogged[index] = 0;
 }
 
 awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> state,
@@ -89,6 +144,14 @@ awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> st
   boost::system::error_code peer_ec;
   tcp::endpoint peer = stream.socket().remote_endpoint(peer_ec);
   bool loopback = !peer_ec && peer.address().is_loopback();
+  // The address the client connected to, as a Host literal would name it (an IPv4 client of an
+  // endpoint bound to :: arrives as ::ffff:a.b.c.d).
+  boost::system::error_code local_ec;
+  net::ip::address local = stream.socket().local_endpoint(local_ec).address();
+  if (local.is_v6() && local.to_v6().is_v4_mapped()) {
+    local = net::ip::make_address_v4(net::ip::v4_mapped, local.to_v6());
+  }
+  std::string local_address = local_ec ? std::string() : local.to_string();
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(8192);
@@ -103,29 +166,43 @@ awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> st
                                  ? std::string_view{}
                                  : target.substr(target.find('?') + 1);
     http::response<http::string_body> res;
-    bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
-    bool is_post = req.method() == http::verb::post;
+    auto refuse = [&](int status, Refusal reason, std::string message) {
+      count_refusal(*state, reason, peer, req);
+      res = make_response(status, message + "\n", "text/plain; charset=utf-8", req.version());
+    };
+    AdminRequest facts{std::string_view(req.method_string().data(), req.method_string().size()),
+                       path, header_value(req, http::field::host),
+                       header_value(req, http::field::origin),
+                       header_value(req, http::field::sec_fetch_site)};
     auto authorized = [&]() -> bool {
       if (!state->token) return loopback;
       auto header = req[http::field::authorization];
       std::string_view value(header.data(), header.size());
       return value.starts_with("Bearer ") && constant_time_equal(value.substr(7), *state->token);
     };
-    if (path == "/metrics" && is_get) {
+    if (auto verdict = state->guard->check(facts, local_address)) {
+      refuse(verdict->status, verdict->reason, verdict->message);
+      if (verdict->status == 405) {
+        res.set(http::field::allow,
+                AdminRequestGuard::is_state_changing(path) ? "POST" : "GET, HEAD");
+      }
+    } else if (path == "/metrics") {
       res = make_response(200, handler.metrics_text(), "text/plain; version=0.0.4; charset=utf-8",
                           req.version());
-    } else if (path == "/ping" && is_get) {
+    } else if (path == "/ping") {
       res = make_response(200, "ok\n", "text/plain", req.version());
-    } else if (path == "/status" && is_get) {
+    } else if (path == "/status") {
       res = make_response(200, handler.status_json(), "application/json", req.version());
-    } else if ((path == "/reload" || path == "/targets/drain" || path == "/targets/activate") &&
-               is_post) {
+    } else if (const DashboardAsset* asset = find_dashboard_asset(path)) {
+      res = make_response(200, std::string(asset->body), asset->content_type, req.version());
+    } else if (AdminRequestGuard::is_state_changing(path)) {
       if (!authorized()) {
-        res = make_response(state->token ? 401 : 403,
-                            state->token ? "missing or wrong bearer token\n"
-                                         : "state-changing calls are accepted from loopback only\n",
-                            "text/plain", req.version());
-        if (state->token) res.set(http::field::www_authenticate, "Bearer");
+        if (state->token) {
+          refuse(401, Refusal::token, "missing or wrong bearer token");
+          res.set(http::field::www_authenticate, "Bearer");
+        } else {
+          refuse(403, Refusal::peer, "state-changing calls are accepted from loopback only");
+        }
       } else {
         ActionResult result;
         if (path == "/reload") {
@@ -143,11 +220,9 @@ awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> st
           }
         }
         if (result.message.empty() || result.message.back() != '\n') result.message.push_back('\n');
-        res = make_response(result.status, result.message, "text/plain", req.version());
+        res = make_response(result.status, result.message, "text/plain; charset=utf-8",
+                            req.version());
       }
-    } else if (path == "/metrics" || path == "/ping" || path == "/status" || path == "/reload" ||
-               path == "/targets/drain" || path == "/targets/activate") {
-      res = make_response(405, "method not allowed\n", "text/plain", req.version());
     } else {
       res = make_response(404, "not found\n", "text/plain", req.version());
     }
@@ -175,15 +250,23 @@ awaitable<void> accept_loop(std::shared_ptr<AdminServer::State> state, AdminHand
 
 }  // namespace
 
-AdminServer::AdminServer(net::io_context& control, AdminHandler& handler)
-    : control_(control), handler_(handler), state_(std::make_shared<State>(control)) {}
+AdminServer::AdminServer(net::io_context& control, AdminHandler& handler,
+                         metrics::Family<metrics::Counter>* refused)
+    : control_(control), handler_(handler), state_(std::make_shared<State>(control)) {
+  if (refused) {
+    for (Refusal reason : kRefusals) {
+      state_->refused[static_cast<std::size_t>(reason)] =
+          &refused->add({std::string(refusal_name(reason))});
+    }
+  }
+}
 
 AdminServer::~AdminServer() {
   stop();
 }
 
 bool AdminServer::start(const HostPort& address, std::optional<std::string> token,
-                        std::string& error) {
+                        std::vector<std::string> allowed_hosts, std::string& error) {
   boost::system::error_code ec;
   tcp::resolver resolver(control_);
   auto results = resolver.resolve(address.host, std::to_string(address.port),
@@ -204,12 +287,18 @@ bool AdminServer::start(const HostPort& address, std::optional<std::string> toke
   port_ = state_->acceptor.local_endpoint().port();
   bound_ = HostPort{address.host, port_}.to_string();
   state_->token = std::move(token);
+  host_ = address.host;
+  set_allowed_hosts(std::move(allowed_hosts));
   net::co_spawn(control_, accept_loop(state_, handler_), net::detached);
   return true;
 }
 
 void AdminServer::set_token(std::optional<std::string> token) {
   state_->token = std::move(token);
+}
+
+void AdminServer::set_allowed_hosts(std::vector<std::string> allowed_hosts) {
+  state_->guard.emplace(host_, port_, allowed_hosts);
 }
 
 void AdminServer::stop() {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "albatross/common/ascii.hpp"
+#include "albatross/common/authority.hpp"
 #include "albatross/common/name.hpp"
 #include "albatross/common/str_cat.hpp"
 
@@ -227,6 +228,39 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
+// global.admin_allowed_hosts: an array of "name" or "name:port" strings, each an exact
+// authority (no wildcards: the point is to name the endpoint, not a family of hosts). Stored
+// lower-cased, one trailing dot trimmed, as the admin endpoint compares Host.
+void parse_admin_allowed_hosts(TableReader& r, GlobalConfig& g) {
+  const toml::node* node = r.get("admin_allowed_hosts");
+  if (!node) return;
+  if (!node->is_array()) {
+    r.error_at(*node, "admin_allowed_hosts",
+               str_cat("expected an array of strings, got ", type_name(*node)));
+    return;
+  }
+  const toml::array& values = *node->as_array();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string key = str_cat("admin_allowed_hosts[", i, ']');
+    const toml::node& value = values[i];
+    r.config().locations.emplace(r.key_path(key), location_of(value.source()));
+    if (!value.is_string()) {
+      r.error_at(value, key, str_cat("expected a string, got ", type_name(value)));
+      continue;
+    }
+    const std::string& text = value.as_string()->get();
+    std::optional<Authority> authority = parse_authority(text);
+    if (!authority || authority->host.find('*') != std::string::npos) {
+      r.error_at(value, key,
+                 str_cat('"', text,
+                         "\": expected a host name or IP literal, optionally with "
+                         ":port (for example \"albatross.internal\" or \"[fd00::1]:9901\")"));
+      continue;
+    }
+    g.admin_allowed_hosts.push_back(authority->to_string());
+  }
+}
+
 void parse_global(TableReader& r, GlobalConfig& g) {
   r.integer("threads", g.threads, 0, 1024);
   r.duration("shutdown_timeout", g.shutdown_timeout, Duration::zero(), hours(24));
@@ -247,6 +281,7 @@ void parse_global(TableReader& r, GlobalConfig& g) {
     }
   }
   r.string("admin_token_file", g.admin_token_file);
+  parse_admin_allowed_hosts(r, g);
   r.string("sticky_key_file", g.sticky_key_file);
   if (r.string("access_log", g.access_log) && g.access_log.empty()) {
     r.errors().push_back(ConfigError{

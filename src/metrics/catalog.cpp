@@ -149,7 +149,12 @@ Catalog::Catalog(Registry& r)
       unhealthy_targets(prometheus::BuildGauge()
                             .Name("albatross_unhealthy_targets")
                             .Help("Targets of a group that are unhealthy and not draining.")
-                            .Register(r.control())) {
+                            .Register(r.control())),
+      admin_requests_refused(r.counter(
+          "albatross_admin_requests_refused_total",
+          "Admin endpoint requests refused, by reason: host (Host is not the endpoint's own), "
+          "method, origin (a state change from another origin's page), token, peer.",
+          {"reason"})) {
   // A single series, exported from the start so a rate() over it has a baseline.
   access_log_dropped_batches.add({});
 }

@@ -12,12 +12,36 @@
 #include "albatross/common/wall_clock.hpp"
 #include "albatross/server/prepared_config.hpp"
 #include "albatross/server/snapshot_builder.hpp"
+#include "albatross/tls/certificate.hpp"
 
 namespace albatross::server {
 
 namespace net = boost::asio;
 
 namespace {
+
+// The sum of a family's counters whose labels match `wanted` (label index -> value; the other
+// labels summed over). Runs on the control thread while workers count: each value is a
+// consistent relaxed read, the sum a moment's picture, which is all a rate needs.
+std::uint64_t counter_sum(const metrics::Family<metrics::Counter>& family,
+                          std::initializer_list<std::pair<std::size_t, std::string_view>> wanted) {
+  std::uint64_t total = 0;
+  family.for_each([&](const std::vector<std::string>& labels, const metrics::Counter& counter) {
+    for (const auto& [index, value] : wanted) {
+      if (index >= labels.size() || labels[index] != value) return;
+    }
+    total += counter.value();
+  });
+  return total;
+}
+
+std::int64_t gauge_value(const metrics::Family<metrics::Gauge>& family, std::string_view first) {
+  std::int64_t total = 0;
+  family.for_each([&](const std::vector<std::string>& labels, const metrics::Gauge& gauge) {
+    if (!labels.empty() && labels[0] == first) total += gauge.value();
+  });
+  return total;
+}
 
 std::string_view algorithm_name(config::Algorithm a) {
   return a == config::Algorithm::round_robin ? "round_robin" : "least_outstanding_requests";
@@ -48,6 +72,7 @@ int Server::run() {
 }
 
 bool Server::start() {
+  started_unix_ms_ = unix_ms_now();
   // Handled from the start: a stop or reload signal sent as soon as the process announced itself
   // (or while it starts) must not kill it with the default action. Signals that arrive before
   // wait_signals() stay queued in the signal set.
@@ -84,9 +109,10 @@ bool Server::start() {
   const std::optional<HostPort>& admin_address = snapshot->config.global.admin;
   const std::optional<std::string>& token = prepared.admin_token;
   if (admin_address) {
-    admin_ = std::make_unique<admin::AdminServer>(control_, *this);
+    admin_ =
+        std::make_unique<admin::AdminServer>(control_, *this, &catalog_->admin_requests_refused);
     std::string error;
-    if (!admin_->start(*admin_address, token, error)) {
+    if (!admin_->start(*admin_address, token, snapshot->config.global.admin_allowed_hosts, error)) {
       log::error("not starting: ", error);
       return false;
     }
@@ -223,7 +249,10 @@ admin::ActionResult Server::reload() {
   }
   drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
   health_->update(snapshot_->groups);
-  if (admin_) admin_->set_token(prepared.admin_token);
+  if (admin_) {
+    admin_->set_token(prepared.admin_token);
+    admin_->set_allowed_hosts(snapshot_->config.global.admin_allowed_hosts);
+  }
   record_reload(true, {});
   log::info("configuration reloaded (", snapshot_->config_hash.substr(0, 12), ")");
   systemd_.ready();
@@ -326,6 +355,9 @@ std::string Server::status_json() {
   JsonWriter j;
   j.begin_object();
   j.field("version", kVersion);
+  j.field("started_at", iso8601_ms(started_unix_ms_))
+      .field("uptime_seconds", (now - started_unix_ms_) / 1000)
+      .field("threads", static_cast<std::int64_t>(threads_));
   j.key("config").begin_object();
   j.field("file", config_path_)
       .field("hash", s.config_hash)
@@ -345,8 +377,38 @@ std::string Server::status_json() {
         .field("bind", l.config.bind.to_string())
         .field("port", static_cast<std::int64_t>(l.port))
         .field("protocol", l.scheme)
-        .field("target_group", l.config.target_group)
-        .end_object();
+        .field("target_group", l.config.target_group);
+    if (l.config.tls) {
+      j.field("tls_policy", l.config.tls->policy);
+    } else {
+      j.key("tls_policy").null();
+    }
+    // Cumulative counters: the dashboard turns them into rates.
+    const metrics::Catalog& c = *catalog_;
+    j.field("connections_active", gauge_value(c.downstream_connections_active, l.name))
+        .field("requests_total", static_cast<std::int64_t>(counter_sum(c.requests, {{0, l.name}})));
+    j.key("responses_total").begin_object();
+    for (std::string_view code_class : {"2xx", "3xx", "4xx", "5xx"}) {
+      j.field(code_class,
+              static_cast<std::int64_t>(counter_sum(c.responses, {{0, l.name}, {3, code_class}})));
+    }
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("certificates").begin_array();
+  for (const http::ListenerContext& l : s.listeners) {
+    if (!l.tls) continue;
+    for (const tls::Certificate& cert : l.tls->certificates()) {
+      std::int64_t not_after_ms = static_cast<std::int64_t>(cert.not_after_unix()) * 1000;
+      j.begin_object()
+          .field("listener", l.name)
+          .field("certificate", cert.label())
+          .field("not_after", iso8601_ms(not_after_ms))
+          .field("days_left", (not_after_ms - now) / 86'400'000)
+          .end_object();
+    }
   }
   j.end_array();
 
@@ -378,6 +440,11 @@ std::string Server::status_json() {
       j.key("last_check_at").null();
     }
     j.field("in_flight", state.outstanding());
+    j.field("requests_total", static_cast<std::int64_t>(
+                                  counter_sum(catalog_->target_requests, {{0, group}, {1, name}})));
+    j.field("connection_errors_total",
+            static_cast<std::int64_t>(
+                counter_sum(catalog_->target_connection_errors, {{0, group}, {1, name}})));
     if (deadline != 0) {
       j.field("drain_deadline", iso8601_ms(deadline));
     } else {
@@ -401,6 +468,30 @@ std::string Server::status_json() {
         .field("fail_open", g.config().fail_open)
         .field("routable_targets", healthy)
         .field("unhealthy_targets", unhealthy);
+    const metrics::Catalog& c = *catalog_;
+    j.field("requests_total", static_cast<std::int64_t>(counter_sum(c.requests, {{1, g.name()}})))
+        .field("responses_5xx_total",
+               static_cast<std::int64_t>(counter_sum(c.responses, {{1, g.name()}, {3, "5xx"}})));
+    // The response-time histogram (seconds, cumulative per upper bound, then +Inf): the
+    // dashboard takes p50/p99 over the last interval from the difference of two readings.
+    j.key("response_time").begin_object();
+    j.key("bounds").begin_array();
+    metrics::Histogram::Snapshot histogram;
+    std::vector<double> bounds;
+    c.target_response_time.for_each(
+        [&](const std::vector<std::string>& labels, const metrics::Histogram& h) {
+          if (labels.empty() || labels[0] != g.name()) return;
+          histogram = h.snapshot();
+          bounds = h.upper_bounds();
+        });
+    for (double b : bounds)
+      j.value(b);
+    j.end_array();
+    j.key("cumulative").begin_array();
+    for (std::uint64_t n : histogram.cumulative)
+      j.value(static_cast<std::int64_t>(n));
+    j.end_array();
+    j.end_object();
     j.key("targets").begin_array();
     for (const upstream::Target& t : g.targets())
       write_target(g.name(), t.authority, *t.state);

@@ -97,6 +97,7 @@ class Server final : public admin::AdminHandler {
   // TLS session-ticket keys, shared by every snapshot; rotated hourly by housekeeping().
   std::shared_ptr<tls::TicketKeyRing> ticket_keys_ = std::make_shared<tls::TicketKeyRing>();
   ReloadRecord last_reload_;
+  std::int64_t started_unix_ms_ = 0;
   // Control-plane metrics (prometheus-cpp, written on the control thread only).
   prometheus::Counter* reloads_success_ = nullptr;
   prometheus::Counter* reloads_failure_ = nullptr;

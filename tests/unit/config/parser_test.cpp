@@ -203,6 +203,31 @@ TEST_CASE("parse: an empty admin address disables the admin endpoint") {
   CHECK_FALSE(c.global.admin.has_value());
 }
 
+TEST_CASE("parse: admin_allowed_hosts are stored in the form the admin endpoint compares") {
+  Config c = parse_clean(
+      std::string(
+          "[global]\nadmin_allowed_hosts = [\"Albatross.Internal.\", \"[FD00::1]:8080\"]\n") +
+      std::string(kMinimal));
+  CHECK(c.global.admin_allowed_hosts ==
+        std::vector<std::string>{"albatross.internal", "[fd00::1]:8080"});
+  CHECK(parse_clean(kMinimal).global.admin_allowed_hosts.empty());
+}
+
+TEST_CASE("parse: admin_allowed_hosts refuses wildcards, URLs and non-strings by key path") {
+  for (std::string_view bad :
+       {"\"*.example\"", "\"http://a.example\"", "\"a.example:0\"", "1", "\"a b\"", "\"\""}) {
+    std::string error = single_error(std::string("[global]\nadmin_allowed_hosts = [\"ok\", ") +
+                                     std::string(bad) + "]\n" + std::string(kMinimal));
+    CAPTURE(error);
+    CHECK(starts_with(error, "albatross.toml:2:"));
+    CHECK(error.find("global.admin_allowed_hosts[1]") != std::string::npos);
+  }
+  std::string error =
+      single_error(std::string("[global]\nadmin_allowed_hosts = \"a\"\n") + std::string(kMinimal));
+  CHECK(error.find("global.admin_allowed_hosts") != std::string::npos);
+  CHECK(error.find("array") != std::string::npos);
+}
+
 TEST_CASE("parse: health_check.port accepts traffic-port") {
   Config c =
       parse_clean(std::string(kMinimal) + "[target_group.health_check]\nport = \"traffic-port\"\n");
