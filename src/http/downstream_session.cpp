@@ -61,7 +61,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
 
   awaitable<void> run() {
     error_code ignored;
-    lowest_layer(stream_).set_option(tcp::no_delay(true), ignored);
+    // TCP_NODELAY comes from the listening socket (server/listen_socket_set.cpp).
     if constexpr (kPlain<Stream>) stream_.non_blocking(true, ignored);
     if constexpr (!kPlain<Stream>) {
       if (!co_await handshake()) {

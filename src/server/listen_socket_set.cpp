@@ -61,6 +61,12 @@ std::unique_ptr<ListenSocketSet> ListenSocketSet::bind(const HostPort& address, 
       error = str_cat("cannot set TCP_NOTSENT_LOWAT: ", std::strerror(errno));
       return nullptr;
     }
+    // Accepted sockets inherit TCP_NODELAY: one setsockopt per listener instead of one per
+    // client connection (responses are written whole, Nagle only delays their last segment).
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+      error = str_cat("cannot set TCP_NODELAY: ", std::strerror(errno));
+      return nullptr;
+    }
     if (::bind(fd, reinterpret_cast<sockaddr*>(&bind_address), bind_length) != 0) {
       error = str_cat("cannot bind ", address.to_string(), ": ", std::strerror(errno));
       return nullptr;
