@@ -88,7 +88,7 @@ awaitable<bool> Exchange::respond_from_target() {
 
 // Stickiness: (re)bind when the client had no usable cookie, the request moved to another
 // target, or the binding's sliding window needs refreshing. Then the head for the client.
-bool Exchange::write_downstream_head(const ResponseHead& response) {
+void Exchange::write_downstream_head(const ResponseHead& response) {
   Forward& f = fwd_;
   sticky_fields_.clear();
   if (f.sticky && (f.refresh_cookie || f.target != f.sticky_target)) {
@@ -103,7 +103,6 @@ bool Exchange::write_downstream_head(const ResponseHead& response) {
   rc.upgrade = f.plan.upgrade;
   rc.upgrade_protocol = f.facts.upgrade_protocol;
   write_downstream_response(response, rc, downstream_head_);
-  return true;
 }
 
 // Response body of known length: head and first bytes in one write, then stream. Large bodies

@@ -8,8 +8,6 @@
 // file to tests/integration/ (the CMake glob picks it up) once the session is wired.
 #include <doctest/doctest.h>
 
-#include <thread>
-
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
@@ -86,9 +84,13 @@ TEST_CASE("malformed chunk framing after forwarding began: the target never sees
   HttpClient client(f.port());
   client.connect();
   REQUIRE(client.send(kHead + "5\r\nhello\r\n", after(seconds(5))));
-  // Let the head and the first chunk reach the target before the bad chunk line.
-  REQUIRE(wait_until([&] { return f.target.bytes_received() > 0; }, after(seconds(5))));
-  std::this_thread::sleep_for(milliseconds(50));
+  // The head and the first (re-encoded) chunk reach the target before the bad chunk line.
+  REQUIRE(wait_until(
+      [&] {
+        return f.target.connections() > 0 &&
+               f.target.received_on(0).find("5\r\nhello\r\n") != std::string::npos;
+      },
+      after(seconds(5))));
   REQUIRE(client.send("5 \r\nworld\r\n0\r\n\r\n", after(seconds(5))));
   auto response = client.read_response(after(seconds(5)));
   INFO("client: " << client.error());

@@ -150,7 +150,7 @@ class Exchange {
 
   // response_stage.cpp: the response head and its body.
   awaitable<bool> respond_from_target();
-  bool write_downstream_head(const ResponseHead& response);
+  void write_downstream_head(const ResponseHead& response);
   awaitable<bool> relay_length(Connection& conn, std::uint64_t remaining);
   awaitable<bool> relay_chunked(Connection& conn, bool to_chunked);
   awaitable<bool> relay_until_close(Connection& conn, bool to_chunked);

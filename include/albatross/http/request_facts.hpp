@@ -19,7 +19,8 @@ struct RequestFacts {
   bool expect_continue = false;  // HTTP/1.1 only: albatross answers 100 Continue itself
   bool idempotent = false;
   bool host_missing = false;  // the upstream head carries the target's authority as Host
-  // Copied into `upgrade_storage` of the caller: the head's storage is reused.
+  // A view into the head until the exchange copies it (Exchange keeps its own copy): the head's
+  // storage is reused.
   std::string_view upgrade_protocol;
 
   static RequestFacts from(const RequestHead& head);
