@@ -51,9 +51,13 @@ ALBATROSS_GRANT(TaskResult, unsigned int detail::scheduler_operation::*,
                 &detail::scheduler_operation::task_result_);
 #undef ALBATROSS_GRANT
 
-State* state_of(tcp::socket& socket) {
+auto& impl_of(tcp::socket& socket) {
   SocketBase& base = socket;
-  return (base.*member_of(SocketImpl{})).get_implementation().reactor_data_;
+  return (base.*member_of(SocketImpl{})).get_implementation();
+}
+
+State* state_of(tcp::socket& socket) {
+  return impl_of(socket).reactor_data_;
 }
 
 // The events of the last edge the reactor handled for this descriptor.
@@ -84,6 +88,12 @@ bool SocketIo::watch_peer_close(tcp::socket& socket) {
 bool SocketIo::read_speculative(tcp::socket& socket) {
   State* state = state_of(socket);
   return state == nullptr || (state->*member_of(Speculative{}))[Reactor::read_op];
+}
+
+void SocketIo::adopt_accepted(tcp::socket& socket, bool non_blocking) {
+  auto& impl = impl_of(socket);
+  impl.state_ &= static_cast<detail::socket_ops::state_type>(~detail::socket_ops::possible_dup);
+  if (non_blocking) impl.state_ |= detail::socket_ops::non_blocking;
 }
 
 void SocketIo::mark_drained(tcp::socket& socket) {

@@ -62,7 +62,10 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
   awaitable<void> run() {
     error_code ignored;
     // TCP_NODELAY comes from the listening socket (server/listen_socket_set.cpp).
-    if constexpr (kPlain<Stream>) stream_.non_blocking(true, ignored);
+    // Accepted with SOCK_NONBLOCK most of the time (server/worker.cpp): no ioctl then.
+    if constexpr (kPlain<Stream>) {
+      if (!stream_.non_blocking()) stream_.non_blocking(true, ignored);
+    }
     if constexpr (!kPlain<Stream>) {
       if (!co_await handshake()) {
         lowest_layer(stream_).close(ignored);
@@ -175,7 +178,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
       auto [ec, n] = co_await SocketIo::read_some(stream_, landing_.data(), landing_.size(), false,
                                                   watches_peer_close_);
       if (ec || n == 0) co_return std::pair{ec, n};
-      char* p = in.prepare(Exchange::kMinRead, Exchange::kBufferSize);
+      char* p = in.prepare(Exchange::kMinRead, Exchange::kSmallBuffer);
       std::memcpy(p, landing_.data(), n);
       in.commit(n);
       if (n < landing_.size()) co_return std::pair{ec, n};
@@ -190,7 +193,7 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
       }
       co_return std::pair{error_code{}, n};
     } else {
-      co_return co_await read_tls(in, Exchange::kBufferSize);
+      co_return co_await read_tls(in, Exchange::kSmallBuffer);
     }
   }
 
@@ -303,9 +306,10 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     error_code ignored;
     if (reset_on_close_) {
       lowest_layer(stream_).set_option(net::socket_base::linger(true, 0), ignored);
-    } else {
+    } else if (!exchange_.nothing_unread()) {
       // Half-close first so a response still in flight is not cut by a reset when unread
-      // request bytes remain in the kernel buffer.
+      // request bytes remain in the kernel buffer. With nothing unread, close() alone sends
+      // the FIN behind the response (as NGINX closes without lingering).
       lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
     }
     lowest_layer(stream_).close(ignored);

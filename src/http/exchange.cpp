@@ -74,6 +74,7 @@ awaitable<void> Exchange::refuse(int status, Reason reason) {
   }
   if (reason != Reason::compliant) ctx.desync[static_cast<std::size_t>(reason)]->inc();
   head_request_ = in_.view().starts_with("HEAD ");
+  bodyless_request_ = false;
   co_await respond(status, true);
   finish(ctx);
 }
@@ -90,6 +91,7 @@ void Exchange::flush_byte_counts() {
 // The stages in order; each returns early with the connection's fate when it answered itself.
 awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size_t head_size) {
   RequestHead& head = worker_.request_scratch;
+  bodyless_request_ = false;
   parse_request_head(in_.view().substr(0, head_size), ctx.settings->parse_options, head);
   // Consuming only moves the read position: `head` views stay valid until in_ is next
   // written, which happens after the upstream head has been built from them.
@@ -123,6 +125,7 @@ awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size
   f.route->metrics.requests->inc();
   if (logging_) record_.target_group = f.group->name();
   f.facts = RequestFacts::from(head);
+  bodyless_request_ = f.facts.body == BodyKind::none && !f.facts.upgrade;
   if (f.facts.upgrade) {
     f.upgrade_protocol.assign(f.facts.upgrade_protocol);
     f.facts.upgrade_protocol = f.upgrade_protocol;
@@ -139,6 +142,9 @@ awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size
     co_return co_await respond(503, f.facts.body != BodyKind::none || f.close_after, f.route);
   }
   build_upstream_head(head);
+  // The head is copied into upstream_head_: a bodyless request's buffer is not needed while
+  // the target works (thousands of exchanges in flight would each hold it).
+  if (f.facts.body == BodyKind::none) in_.release_if_empty();
   bool keep_alive = false;
   if (!co_await run_attempts(keep_alive)) co_return keep_alive;
 

@@ -41,6 +41,7 @@ awaitable<std::pair<error_code, std::size_t>> Exchange::read_upstream(Connection
                                                                       bool expect_data,
                                                                       bool exclusive) {
   ByteBuffer& buffer = conn.buffer();
+  if (capacity >= kBufferSize) buffer.grow_to(kBufferSize);
   if (auto* tls = conn.tls()) {
     char* p = buffer.prepare(capacity > kBufferSize ? capacity / 2 : kMinRead, capacity);
     auto [ec, n] = co_await tls->async_read_some(net::buffer(p, buffer.free_space()), use_nothrow);
@@ -72,6 +73,7 @@ void Exchange::credit_body(std::size_t bytes, Clock::duration target_wait) {
 
 // Reads more of the request body into in_ under the body deadline.
 awaitable<Failure> Exchange::read_body() {
+  in_.grow_to(kBufferSize);
   DownstreamIo::ReadResult r = co_await io_.read(in_, kBufferSize, body_deadline_, true, true);
   if (r.status == DownstreamIo::ReadStatus::timed_out) co_return Failure::client_body_timeout;
   if (r.status != DownstreamIo::ReadStatus::ok) co_return Failure::client_lost;

@@ -109,7 +109,9 @@ void Exchange::write_downstream_head(const ResponseHead& response) {
 // read in bigger pieces and tell the kernel more follows, so it sends full segments.
 awaitable<bool> Exchange::relay_length(Connection& conn, std::uint64_t remaining) {
   ByteBuffer& buffer = conn.buffer();
-  const std::size_t capacity = remaining > kBufferSize ? kLargeBodyBuffer : kBufferSize;
+  const std::size_t capacity = remaining > kBufferSize               ? kLargeBodyBuffer
+                               : remaining + kMinRead > kSmallBuffer ? kBufferSize
+                                                                     : kSmallBuffer;
   std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
   std::array<net::const_buffer, 2> head_and_body{net::buffer(downstream_head_),
                                                  net::buffer(buffer.data(), first)};

@@ -219,7 +219,9 @@ awaitable<Failure> Exchange::read_response_head(Connection& conn) {
           co_return Failure::response_invalid;
         }
       }
-      auto [ec, n] = co_await read_upstream(conn, kBufferSize, false);
+      const std::size_t capacity =
+          buffer.size() + kMinRead > kSmallBuffer ? kBufferSize : kSmallBuffer;
+      auto [ec, n] = co_await read_upstream(conn, capacity, false);
       if (ec || n == 0) {
         bool timed_out = conn.expired();
         conn.clear();

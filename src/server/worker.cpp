@@ -1,5 +1,6 @@
 #include "albatross/server/worker.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +11,7 @@
 
 #include "albatross/common/coroutine.hpp"
 #include "albatross/common/log.hpp"
+#include "albatross/common/socket_io.hpp"
 #include "albatross/http/downstream_session.hpp"
 #include "albatross/metrics/sharded.hpp"
 
@@ -65,6 +67,25 @@ void admit(tcp::socket socket, const tcp::endpoint& peer, const net::any_io_exec
                 net::detached);
 }
 
+// Takes one queued connection without waiting: accept4() makes it non-blocking and
+// close-on-exec in the same call. An empty `socket` when the queue is empty or on an error
+// (met again, and handled, by the asynchronous accept).
+tcp::socket accept_queued(tcp::acceptor& acceptor, tcp::endpoint& peer) {
+  tcp::socket socket(acceptor.get_executor());
+  socklen_t length = static_cast<socklen_t>(peer.capacity());
+  int fd = ::accept4(acceptor.native_handle(), peer.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return socket;
+  boost::system::error_code ec;
+  peer.resize(length);
+  socket.assign(peer.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return socket;
+  }
+  SocketIo::adopt_accepted(socket, true);
+  return socket;
+}
+
 // `owner` keeps the acceptor, timer and slot alive for as long as the loop runs. The acceptor
 // is in non-blocking mode: after each asynchronous accept, the loop takes what else is queued
 // (up to kMaxAcceptBatch) without waiting.
@@ -87,13 +108,11 @@ awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acce
       }
       continue;
     }
+    SocketIo::adopt_accepted(socket, false);
     admit(std::move(socket), peer, executor, slot, context);
     for (int taken = 1; taken < kMaxAcceptBatch; ++taken) {
-      boost::system::error_code more_ec;
-      tcp::socket more = acceptor.accept(peer, more_ec);
-      // would_block: the queue is empty. Any other error is met again, and handled, by the
-      // asynchronous accept.
-      if (more_ec) break;
+      tcp::socket more = accept_queued(acceptor, peer);
+      if (!more.is_open()) break;
       admit(std::move(more), peer, executor, slot, context);
     }
   }

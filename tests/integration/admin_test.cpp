@@ -254,6 +254,12 @@ TEST_CASE("POST /targets/drain stops new requests and re-binds sticky users; act
     if (target_of(r) == "a") a_cookie = sticky_value(r);
   }
   REQUIRE(!a_cookie.empty());
+  // The exchanges above have ended (an in-flight count of 1 below is the held request's).
+  REQUIRE(admin.wait_status(
+      [&](const json::object& s) {
+        return AdminClient::find_target(s, "app", a)->at("in_flight").as_int64() == 0;
+      },
+      after(seconds(5))));
   HttpClient holder(port);
   holder.connect();
   REQUIRE(holder.send("GET /?delay=1000 HTTP/1.1\r\nHost: x\r\n" + cookie_header(a_cookie) + "\r\n",

@@ -10,15 +10,19 @@ namespace albatross {
 // A contiguous read buffer: [begin, end) holds unread bytes, [end, capacity) is free space.
 // Storage is allocated on first use and can be released while a connection idles, so an idle
 // keep-alive connection holds no buffer. Growth is explicit (reserve) so callers enforce limits.
-// Blocks of kRecycledCapacity go back to a small per-thread cache when released: a keep-alive
-// connection releases and takes one per exchange, and malloc/free of 16 KiB costs more than the
-// rest of the buffer handling.
+// Blocks of kRecycledCapacity and kSmallCapacity go back to small per-thread caches when
+// released: a keep-alive connection releases and takes one per exchange, and malloc/free of
+// blocks this size costs more than the rest of the buffer handling.
 class ByteBuffer {
  public:
   // The capacity the request path asks for; only blocks of exactly this size are recycled.
   static constexpr std::size_t kRecycledCapacity = 16 * 1024;
   // Blocks kept per thread (kRecycledCapacity each); beyond that they are freed.
   static constexpr std::size_t kRecycledBlocksPerThread = 32;
+  // The capacity a small exchange starts with (most request and response heads fit), so that
+  // thousands of connections in flight do not each hold kRecycledCapacity; recycled as well.
+  static constexpr std::size_t kSmallCapacity = 4 * 1024;
+  static constexpr std::size_t kSmallBlocksPerThread = 64;
 
   ByteBuffer() = default;
   ByteBuffer(const ByteBuffer&) = delete;
@@ -67,6 +71,11 @@ class ByteBuffer {
     return data_ + end_;
   }
   std::size_t free_space() const { return capacity_ - end_; }
+  // Moves the unread bytes into a block of `capacity` when the current one is smaller (a body
+  // read after a head that fit in a small block gets full-size reads).
+  void grow_to(std::size_t capacity) {
+    if (capacity_ < capacity && size() < capacity) prepare(capacity - size(), capacity);
+  }
   void commit(std::size_t n) { end_ += n; }
   void consume(std::size_t n) {
     begin_ += n;
@@ -84,10 +93,11 @@ class ByteBuffer {
 
   // Blocks waiting in this thread's cache.
   static std::size_t recycled_blocks();
+  static std::size_t recycled_small_blocks();
 
  private:
-  // new[]/delete[], except that blocks of kRecycledCapacity come from and go to this thread's
-  // cache. A block may be freed on another thread than the one that allocated it.
+  // new[]/delete[], except that blocks of kRecycledCapacity or kSmallCapacity come from and go
+  // to this thread's caches. A block may be freed on another thread than the one that allocated it.
   static char* allocate_block(std::size_t capacity);
   static void free_block(char* block, std::size_t capacity) noexcept;
 

@@ -48,6 +48,12 @@ class SocketIo {
   // Whether the next read on `socket` would be tried speculatively (not marked drained).
   static bool read_speculative(boost::asio::ip::tcp::socket& socket);
   static void mark_drained(boost::asio::ip::tcp::socket& socket);
+
+  // Declares `socket` a connection accept() returned into this process alone, never duplicated:
+  // its close then needs no epoll_ctl(EPOLL_CTL_DEL), as closing the only descriptor removes it
+  // from the epoll set. `non_blocking`: it was accepted with SOCK_NONBLOCK, so Asio and
+  // non_blocking() skip their ioctl(FIONBIO).
+  static void adopt_accepted(boost::asio::ip::tcp::socket& socket, bool non_blocking);
 };
 
 }  // namespace albatross

@@ -45,6 +45,9 @@ class Exchange {
   const ListenerContext& context() const { return *ctx_; }
   const ListenerSlot& slot() const { return *slot_; }
   bool closing() const { return worker_.draining || slot_->retired; }
+  // The last request had no body and nothing of the client's is buffered beyond it: a close
+  // now leaves no unread request bytes behind, so it needs no half-close before it.
+  bool nothing_unread() const { return bodyless_request_ && in_.empty(); }
 
   // Serves the request whose complete head is the first `head_size` bytes of in(). True when
   // the connection may carry another request.
@@ -57,8 +60,10 @@ class Exchange {
   // Counts bytes moved since the last exchange (the connection closes).
   void flush_byte_counts();
 
-  // Read granularity and the buffer each side starts with; heads may grow the buffer up to the
-  // head limit, bodies of known length may use kLargeBodyBuffer upstream.
+  // Each side's buffer starts at kSmallBuffer, which most heads fit (2,000 connections in
+  // flight then hold 4 KiB each, not 16); heads may grow it up to the head limit, bodies read
+  // into kBufferSize, and bodies of known length may use kLargeBodyBuffer upstream.
+  static constexpr std::size_t kSmallBuffer = ByteBuffer::kSmallCapacity;
   static constexpr std::size_t kBufferSize = 16 * 1024;
   static constexpr std::size_t kMinRead = 2048;
   static constexpr std::size_t kLargeBodyBuffer = 64 * 1024;
@@ -186,9 +191,10 @@ class Exchange {
   Gather& gather();
   std::string upstream_head_;
   std::string downstream_head_;
-  std::string sticky_fields_;  // Set-Cookie lines for the current response
-  bool logging_ = false;       // the current exchange is access-logged
-  bool head_request_ = false;  // the current request is HEAD: generated responses have no body
+  std::string sticky_fields_;      // Set-Cookie lines for the current response
+  bool logging_ = false;           // the current exchange is access-logged
+  bool bodyless_request_ = false;  // the current request has no body (and is no upgrade)
+  bool head_request_ = false;      // the current request is HEAD: generated responses have no body
   accesslog::AccessLogRecord record_;
   Clock::time_point received_at_;
   Clock::time_point body_deadline_;     // the current request body's (credit_body)

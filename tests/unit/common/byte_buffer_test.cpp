@@ -225,5 +225,29 @@ TEST_CASE("each thread has its own cache, emptied when the thread exits") {
   // The exited thread's block was freed by its closer (LeakSanitizer checks this under ASan).
 }
 
+TEST_CASE("small blocks have their own cache and grow into standard ones") {
+  std::size_t small_cached = ByteBuffer::recycled_small_blocks();
+  std::size_t cached = ByteBuffer::recycled_blocks();
+  const char* block = nullptr;
+  {
+    ByteBuffer first;
+    first.prepare(1, ByteBuffer::kSmallCapacity);
+    CHECK(first.capacity() == ByteBuffer::kSmallCapacity);
+    block = first.prepare(1, ByteBuffer::kSmallCapacity);
+  }
+  CHECK(ByteBuffer::recycled_small_blocks() == small_cached + 1);
+  CHECK(ByteBuffer::recycled_blocks() == cached);
+  ByteBuffer second;
+  CHECK(second.prepare(1, ByteBuffer::kSmallCapacity) == block);
+  CHECK(ByteBuffer::recycled_small_blocks() == small_cached);
+  // A head that outgrows the small block moves to a standard one; the small one is recycled.
+  std::memset(second.prepare(1, ByteBuffer::kSmallCapacity), 'h', ByteBuffer::kSmallCapacity);
+  second.commit(ByteBuffer::kSmallCapacity);
+  second.prepare(1024, ByteBuffer::kRecycledCapacity);
+  CHECK(second.capacity() == ByteBuffer::kRecycledCapacity);
+  CHECK(second.view() == std::string(ByteBuffer::kSmallCapacity, 'h'));
+  CHECK(ByteBuffer::recycled_small_blocks() == small_cached + 1);
+}
+
 }  // namespace
 }  // namespace albatross
