@@ -51,134 +51,8 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view input) {
   if (state_ == State::error) return fail();
   while (i < input.size()) {
     char c = input[i];
-    auto u = static_cast<unsigned char>(c);
+    Action action = Action::advance;
     switch (state_) {
-      case State::size: {
-        int v = hex_value(c);
-        if (v >= 0) {
-          if (++digits_ > 15) return fail();
-          remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
-          ++i;
-          continue;
-        }
-        if (digits_ == 0) return fail();
-        extension_bytes_ = 0;
-        if (c == '\r') {
-          state_ = State::size_lf;
-          ++i;
-          continue;
-        }
-        if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (is_ws(c)) {
-          state_ = State::size_bws;
-        } else {
-          return fail();
-        }
-        break;  // counted as extension bytes below
-      }
-      case State::size_bws:
-        if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (!is_ws(c)) {
-          return fail();  // whitespace after the size without an extension
-        }
-        break;
-      case State::ext_name_start:
-        if (is_tchar(c)) {
-          state_ = State::ext_name;
-        } else if (!is_ws(c)) {
-          return fail();  // a bare ";", ";;", or a name that is not a token
-        }
-        break;
-      case State::ext_name:
-        if (c == '\r') {
-          state_ = State::size_lf;
-          ++i;
-          continue;
-        }
-        if (c == '=') {
-          state_ = State::ext_value_start;
-        } else if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (is_ws(c)) {
-          state_ = State::ext_after_name;
-        } else if (!is_tchar(c)) {
-          return fail();
-        }
-        break;
-      case State::ext_after_name:
-        if (c == '=') {
-          state_ = State::ext_value_start;
-        } else if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (!is_ws(c)) {
-          return fail();
-        }
-        break;
-      case State::ext_value_start:
-        if (c == '"') {
-          state_ = State::ext_quoted;
-        } else if (is_tchar(c)) {
-          state_ = State::ext_token;
-        } else if (!is_ws(c)) {
-          return fail();
-        }
-        break;
-      case State::ext_token:
-        if (c == '\r') {
-          state_ = State::size_lf;
-          ++i;
-          continue;
-        }
-        if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (is_ws(c)) {
-          state_ = State::ext_after_value;
-        } else if (!is_tchar(c)) {
-          return fail();
-        }
-        break;
-      case State::ext_quoted:
-        if (c == '"') {
-          state_ = State::ext_after_quote;
-        } else if (c == '\\') {
-          state_ = State::ext_quoted_pair;
-        } else if (!is_qdtext(u)) {
-          return fail();
-        }
-        break;
-      case State::ext_quoted_pair:
-        if (!is_quotable(u)) return fail();
-        state_ = State::ext_quoted;
-        break;
-      case State::ext_after_quote:
-        if (c == '\r') {
-          state_ = State::size_lf;
-          ++i;
-          continue;
-        }
-        if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (is_ws(c)) {
-          state_ = State::ext_after_value;
-        } else {
-          return fail();
-        }
-        break;
-      case State::ext_after_value:
-        if (c == ';') {
-          state_ = State::ext_name_start;
-        } else if (!is_ws(c)) {
-          return fail();  // trailing whitespace before CRLF, or junk after a value
-        }
-        break;
-      case State::size_lf:
-        if (c != '\n') return fail();
-        ++i;
-        digits_ = 0;
-        state_ = remaining_ == 0 ? State::trailer_start : State::data;
-        continue;
       case State::data: {
         std::size_t n = input.size() - i;
         if (n > remaining_) n = static_cast<std::size_t>(remaining_);
@@ -192,39 +66,10 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view input) {
       case State::data_cr:
         if (c != '\r') return fail();  // data longer than its size, or a bare LF
         state_ = State::data_lf;
-        ++i;
-        continue;
+        break;
       case State::data_lf:
         if (c != '\n') return fail();
         state_ = State::size;
-        ++i;
-        continue;
-      case State::trailer_start:
-        if (c == '\r') {
-          state_ = State::final_lf;
-          ++i;
-          continue;
-        }
-        if (!is_tchar(c)) return fail();  // obs-fold, whitespace-led or nameless line
-        state_ = State::trailer_name;
-        break;
-      case State::trailer_name:
-        if (c == ':') {
-          state_ = State::trailer_value;
-        } else if (!is_tchar(c)) {
-          return fail();  // whitespace before the colon, no colon, non-token name
-        }
-        break;
-      case State::trailer_value:
-        if (c == '\r') {
-          state_ = State::trailer_lf;
-        } else if (!is_value_byte(u)) {
-          return fail();
-        }
-        break;
-      case State::trailer_lf:
-        if (c != '\n') return fail();
-        state_ = State::trailer_start;
         break;
       case State::final_lf:
         if (c != '\n') return fail();
@@ -239,18 +84,188 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view input) {
         return step;
       case State::error:
         return fail();
+      case State::trailer_start:
+      case State::trailer_name:
+      case State::trailer_value:
+      case State::trailer_lf:
+        action = trailer_byte(c);
+        break;
+      default:
+        action = size_line_byte(c);
+        break;
     }
-    // Falling out of the switch: `c` belonged to a bounded line (extension or trailer).
-    if (state_ >= State::trailer_start) {
-      if (++trailer_bytes_ > kMaxTrailers) return fail();
-    } else if (++extension_bytes_ > kMaxExtension) {
-      return fail();
+    if (action == Action::fail) return fail();
+    if (action == Action::count) {
+      // `c` belonged to a bounded line (extension or trailer).
+      if (state_ >= State::trailer_start) {
+        if (++trailer_bytes_ > kMaxTrailers) return fail();
+      } else if (++extension_bytes_ > kMaxExtension) {
+        return fail();
+      }
     }
     ++i;
   }
   step.consumed = i;
   step.done = state_ == State::done;
   return step;
+}
+
+// The size, its whitespace and the line end; extensions go to extension_byte().
+ChunkedDecoder::Action ChunkedDecoder::size_line_byte(char c) {
+  switch (state_) {
+    case State::size: {
+      int v = hex_value(c);
+      if (v >= 0) {
+        if (++digits_ > 15) return Action::fail;
+        remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
+        return Action::advance;
+      }
+      if (digits_ == 0) return Action::fail;
+      extension_bytes_ = 0;
+      if (c == '\r') {
+        state_ = State::size_lf;
+        return Action::advance;
+      }
+      if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (is_ws(c)) {
+        state_ = State::size_bws;
+      } else {
+        return Action::fail;
+      }
+      return Action::count;
+    }
+    case State::size_bws:
+      if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (!is_ws(c)) {
+        return Action::fail;  // whitespace after the size without an extension
+      }
+      return Action::count;
+    case State::size_lf:
+      if (c != '\n') return Action::fail;
+      digits_ = 0;
+      state_ = remaining_ == 0 ? State::trailer_start : State::data;
+      return Action::advance;
+    default:
+      return extension_byte(c);
+  }
+}
+
+// One byte of a chunk extension: `BWS ";" BWS token [BWS "=" BWS (token / quoted-string)]`.
+ChunkedDecoder::Action ChunkedDecoder::extension_byte(char c) {
+  auto u = static_cast<unsigned char>(c);
+  // CR ends the line where a name or a value may end.
+  auto line_end = [&] {
+    state_ = State::size_lf;
+    return Action::advance;
+  };
+  switch (state_) {
+    case State::ext_name_start:
+      if (is_tchar(c)) {
+        state_ = State::ext_name;
+      } else if (!is_ws(c)) {
+        return Action::fail;  // a bare ";", ";;", or a name that is not a token
+      }
+      return Action::count;
+    case State::ext_name:
+      if (c == '\r') return line_end();
+      if (c == '=') {
+        state_ = State::ext_value_start;
+      } else if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (is_ws(c)) {
+        state_ = State::ext_after_name;
+      } else if (!is_tchar(c)) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::ext_after_name:
+      if (c == '=') {
+        state_ = State::ext_value_start;
+      } else if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (!is_ws(c)) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::ext_value_start:
+      if (c == '"') {
+        state_ = State::ext_quoted;
+      } else if (is_tchar(c)) {
+        state_ = State::ext_token;
+      } else if (!is_ws(c)) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::ext_token:
+    case State::ext_after_quote:
+      if (c == '\r') return line_end();
+      if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (is_ws(c)) {
+        state_ = State::ext_after_value;
+      } else if (state_ == State::ext_after_quote || !is_tchar(c)) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::ext_quoted:
+      if (c == '"') {
+        state_ = State::ext_after_quote;
+      } else if (c == '\\') {
+        state_ = State::ext_quoted_pair;
+      } else if (!is_qdtext(u)) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::ext_quoted_pair:
+      if (!is_quotable(u)) return Action::fail;
+      state_ = State::ext_quoted;
+      return Action::count;
+    case State::ext_after_value:
+      if (c == ';') {
+        state_ = State::ext_name_start;
+      } else if (!is_ws(c)) {
+        return Action::fail;  // trailing whitespace before CRLF, or junk after a value
+      }
+      return Action::count;
+    default:
+      return Action::fail;
+  }
+}
+
+// One byte of the trailer section: field lines (token ":" value), then the empty line.
+ChunkedDecoder::Action ChunkedDecoder::trailer_byte(char c) {
+  switch (state_) {
+    case State::trailer_start:
+      if (c == '\r') {
+        state_ = State::final_lf;
+        return Action::advance;
+      }
+      if (!is_tchar(c)) return Action::fail;  // obs-fold, whitespace-led or nameless line
+      state_ = State::trailer_name;
+      return Action::count;
+    case State::trailer_name:
+      if (c == ':') {
+        state_ = State::trailer_value;
+      } else if (!is_tchar(c)) {
+        return Action::fail;  // whitespace before the colon, no colon, non-token name
+      }
+      return Action::count;
+    case State::trailer_value:
+      if (c == '\r') {
+        state_ = State::trailer_lf;
+      } else if (!is_value_byte(static_cast<unsigned char>(c))) {
+        return Action::fail;
+      }
+      return Action::count;
+    case State::trailer_lf:
+      if (c != '\n') return Action::fail;
+      state_ = State::trailer_start;
+      return Action::count;
+    default:
+      return Action::fail;
+  }
 }
 
 ChunkedDecoder::Check ChunkedDecoder::check(std::string_view input) const {

@@ -100,6 +100,36 @@ void append_transfer_encoding(std::string& out, const std::vector<Field>& fields
   out.append("chunked\r\n");
 }
 
+// Every X-Forwarded-For the client sent, in order, then the client address, as one field.
+void append_forwarded_for(std::string& out, const std::vector<Field>& fields,
+                          std::string_view client_address) {
+  out.append("X-Forwarded-For: ");
+  for (const Field& f : fields) {
+    if (f.id == FieldId::x_forwarded_for && !f.drop && !f.value.empty()) {
+      append_value(out, f);
+      out.append(", ");
+    }
+  }
+  out.append(client_address);
+  out.append("\r\n");
+}
+
+// The body's framing as the proxy decided it (the client's framing fields are dropped).
+void append_framing(std::string& out, const RequestHead& head) {
+  switch (head.body) {
+    case BodyKind::content_length:
+      out.append("Content-Length: ");
+      append_number(out, head.content_length);
+      out.append("\r\n");
+      break;
+    case BodyKind::chunked:
+      append_transfer_encoding(out, head.fields, head.other_codings);
+      break;
+    case BodyKind::none:
+      break;
+  }
+}
+
 }  // namespace
 
 bool valid_request_id(std::string_view id) {
@@ -130,17 +160,7 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
       case FieldId::x_forwarded_port:
         continue;  // overwritten below (ALB semantics, alb-behaviour.md §4.5)
       case FieldId::x_forwarded_for:
-        if (xff_written) continue;
-        // Every X-Forwarded-For the client sent, in order, then the client address.
-        out.append("X-Forwarded-For: ");
-        for (const Field& f : head.fields) {
-          if (f.id == FieldId::x_forwarded_for && !f.drop && !f.value.empty()) {
-            append_value(out, f);
-            out.append(", ");
-          }
-        }
-        out.append(context.client_address);
-        out.append("\r\n");
+        if (!xff_written) append_forwarded_for(out, head.fields, context.client_address);
         xff_written = true;
         continue;
       case FieldId::x_request_id:
@@ -178,18 +198,7 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
   if (!has_request_id && !context.generated_request_id.empty()) {
     append_field(out, "X-Request-Id", context.generated_request_id);
   }
-  switch (head.body) {
-    case BodyKind::content_length:
-      out.append("Content-Length: ");
-      append_number(out, head.content_length);
-      out.append("\r\n");
-      break;
-    case BodyKind::chunked:
-      append_transfer_encoding(out, head.fields, head.other_codings);
-      break;
-    case BodyKind::none:
-      break;
-  }
+  append_framing(out, head);
   if (head.upgrade) {
     out.append("Connection: Upgrade\r\nUpgrade: ");
     append_text(out, head.upgrade_protocol, true);  // the client's value, blanked like any other

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "albatross/common/ascii.hpp"
+#include "albatross/http/request_grammar.hpp"
 #include "albatross/http/request_head.hpp"
 
 namespace albatross::http {
@@ -10,140 +11,7 @@ namespace {
 using ascii::iequals;
 using ascii::is_ows;
 using ascii::trim_ows;
-
-// True when `name` (a token), read the way a lenient parser might read it (letters only, case
-// folded), spells `letters`. Catches "Transfer_Encoding" and "Content--Length". Names that are
-// not tokens (" Content-Length", "Tran\u017Ffer-Encoding") are refused before this is asked.
-bool looks_like(std::string_view name, std::string_view letters) {
-  std::size_t matched = 0;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
-    if (matched >= letters.size() || letters[matched] != ascii::to_lower(c)) return false;
-    ++matched;
-  }
-  return matched == letters.size();
-}
-
-bool has_control(std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// 1*DIGIT without sign, spaces or overflow (values above 2^63-1 are refused).
-bool parse_content_length(std::string_view value, std::uint64_t& out) {
-  if (value.empty() || value.size() > 19) return false;
-  std::uint64_t n = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (n > static_cast<std::uint64_t>(INT64_MAX)) return false;
-  out = n;
-  return true;
-}
-
-// Codings registered for HTTP/1.1 (RFC 9110 §18.7). "identity" is not among them any more: it
-// was removed by RFC 7230 and is refused.
-bool known_coding(std::string_view coding) {
-  return iequals(coding, "chunked") || iequals(coding, "gzip") || iequals(coding, "deflate") ||
-         iequals(coding, "compress") || iequals(coding, "x-gzip") || iequals(coding, "x-compress");
-}
-
-// RFC 9110 §5.6.4 quoted-string, the quotes included.
-bool is_quoted_string(std::string_view s) {
-  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
-  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\\') {
-      if (++i + 1 >= s.size()) return false;
-      c = static_cast<unsigned char>(s[i]);
-      if (c != '\t' && (c < 0x20 || c == 0x7f)) return false;
-    } else if (c == '"' || (c != '\t' && (c < 0x20 || c == 0x7f))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// The parameters after a coding, each `OWS ";" OWS token BWS "=" BWS ( token / quoted-string )`
-// (RFC 9112 §7). `params` starts after the first ";". A bare ";" is refused.
-bool valid_coding_params(std::string_view params) {
-  for (;;) {
-    std::size_t semi = params.find(';');
-    std::string_view param = trim_ows(params.substr(0, semi));
-    std::size_t eq = param.find('=');
-    if (eq == std::string_view::npos || !ascii::is_token(trim_ows(param.substr(0, eq))))
-      return false;
-    std::string_view value = trim_ows(param.substr(eq + 1));
-    if (!ascii::is_token(value) && !is_quoted_string(value)) return false;
-    if (semi == std::string_view::npos) return true;
-    params.remove_prefix(semi + 1);
-  }
-}
-
-// Bytes of a request-target (RFC 9112 §3.2): visible ASCII only. Space, controls and anything
-// above 0x7f (raw UTF-8, overlong forms) make the request line invalid; clients percent-encode.
-constexpr bool target_byte(unsigned char c) {
-  return c > 0x20 && c < 0x7f;
-}
-
-// RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":".
-bool has_scheme(std::string_view target) {
-  std::size_t colon = target.find(':');
-  if (colon == 0 || colon == std::string_view::npos) return false;
-  for (std::size_t i = 0; i < colon; ++i) {
-    char c = target[i];
-    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!(alpha || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
-      return false;
-  }
-  return true;
-}
-
-// Bytes of a reg-name or IPv4address (RFC 3986 §3.2.2): unreserved, pct-encoded and sub-delims,
-// except "," (which would make Host a list of hosts).
-constexpr auto kHostBytes = [] {
-  std::array<bool, 256> table{};
-  for (int c = 'a'; c <= 'z'; ++c)
-    table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c)
-    table[c] = true;
-  for (int c = '0'; c <= '9'; ++c)
-    table[c] = true;
-  for (unsigned char c : std::string_view("-._~%!$&'()*+;="))
-    table[c] = true;
-  return table;
-}();
-
-// Host = uri-host [ ":" port ] (RFC 9110 §7.2): no userinfo, no path, no list, no whitespace.
-bool valid_host(std::string_view host) {
-  if (host.empty()) return false;
-  std::size_t i = 0;
-  if (host.front() == '[') {
-    std::size_t close = host.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    for (i = 1; i < close; ++i) {
-      char c = host[i];
-      bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-                c == ':' || c == '.' || c == 'v' || c == 'V';
-      if (!ok) return false;
-    }
-    i = close + 1;
-  } else {
-    while (i < host.size() && kHostBytes[static_cast<unsigned char>(host[i])])
-      ++i;
-    if (i == 0) return false;
-  }
-  if (i == host.size()) return true;
-  if (host[i] != ':' || host.size() - i - 1 > 5) return false;
-  for (++i; i < host.size(); ++i) {
-    if (host[i] < '0' || host[i] > '9') return false;
-  }
-  return true;
-}
+using namespace grammar;
 
 class RequestClassifier {
  public:
@@ -273,45 +141,11 @@ class RequestClassifier {
   // with a field line outside that grammar is refused (400), not repaired: dropping the field
   // would forward a request another parser reads differently.
   void parse_field_line(std::string_view line, bool first) {
-    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
-      note(Reason::bad_header);
-      return;
-    }
-    if (is_ows(line.front())) {
-      // obs-fold (RFC 9112 §5.2) is refused rather than unfolded; whitespace before the first
-      // field line (§2.2) is refused rather than skipped.
-      note(first ? Reason::invalid_field_line : Reason::obs_fold);
-      return;
-    }
-    std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      note(Reason::invalid_field_line);
-      return;
-    }
-    std::string_view name = line.substr(0, colon);
-    std::string_view value = trim_ows(line.substr(colon + 1));
-    // Also catches whitespace before the colon, non-ASCII and control bytes in the name.
-    if (!ascii::is_token(name)) {
-      note(Reason::invalid_field_line);
-      return;
-    }
+    std::string_view name;
+    std::string_view value;
+    if (!split_field_line(line, first, name, value)) return;
     FieldId id = identify_field(name);
-    if (id == FieldId::other) {
-      bool cl_like = looks_like(name, "contentlength");
-      bool te_like = !cl_like && looks_like(name, "transferencoding");
-      if (cl_like || te_like) {
-        note(Reason::suspicious_header);
-        if (cl_like) {
-          std::uint64_t n = 0;
-          if (parse_content_length(value, n)) add_content_length(n);
-        } else {
-          ascii::for_each_list_element(value, [&](std::string_view item) {
-            if (iequals(trim_ows(item.substr(0, item.find(';'))), "chunked")) ++chunked_count_;
-          });
-        }
-        return;
-      }
-    }
+    if (id == FieldId::other && suspicious_framing_name(name, value)) return;
     Field field{name, value, id};
     if (has_control(value)) {
       // RFC 9110 §5.5: CR, LF and NUL must be refused, other controls may be; all are.
@@ -331,41 +165,85 @@ class RequestClassifier {
       }
       ++out_.forwarded_invalid_names;
     }
-    switch (id) {
+    if (!note_field(field)) return;
+    out_.fields.push_back(field);
+  }
+
+  // The name and trimmed value of a field line; false (noted) when the line breaks the grammar.
+  bool split_field_line(std::string_view line, bool first, std::string_view& name,
+                        std::string_view& value) {
+    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+      note(Reason::bad_header);
+      return false;
+    }
+    if (is_ows(line.front())) {
+      // obs-fold (RFC 9112 §5.2) is refused rather than unfolded; whitespace before the first
+      // field line (§2.2) is refused rather than skipped.
+      note(first ? Reason::invalid_field_line : Reason::obs_fold);
+      return false;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      note(Reason::invalid_field_line);
+      return false;
+    }
+    name = line.substr(0, colon);
+    value = trim_ows(line.substr(colon + 1));
+    // Also catches whitespace before the colon, non-ASCII and control bytes in the name.
+    if (!ascii::is_token(name)) {
+      note(Reason::invalid_field_line);
+      return false;
+    }
+    return true;
+  }
+
+  // A name another parser might read as Content-Length or Transfer-Encoding: noted, and its
+  // framing counted as that parser would count it. True when it was one (it is not forwarded).
+  bool suspicious_framing_name(std::string_view name, std::string_view value) {
+    bool cl_like = looks_like(name, "contentlength");
+    bool te_like = !cl_like && looks_like(name, "transferencoding");
+    if (!cl_like && !te_like) return false;
+    note(Reason::suspicious_header);
+    if (cl_like) {
+      std::uint64_t n = 0;
+      if (parse_content_length(value, n)) add_content_length(n);
+    } else {
+      ascii::for_each_list_element(value, [&](std::string_view item) {
+        if (iequals(trim_ows(item.substr(0, item.find(';'))), "chunked")) ++chunked_count_;
+      });
+    }
+    return true;
+  }
+
+  // What the fields the proxy interprets say; hop-by-hop and framing fields are marked to be
+  // dropped. False (noted) when the field makes the request invalid.
+  bool note_field(Field& field) {
+    std::string_view value = field.value;
+    switch (field.id) {
       case FieldId::content_length: {
         std::uint64_t n = 0;
         if (!parse_content_length(value, n)) {
           note(Reason::bad_content_length);
-          return;
+          return false;
         }
         ++content_length_fields_;
         out_.content_length = n;
         add_content_length(n);
         field.drop = true;  // re-emitted by the rewrite from the framing decision
-        break;
+        return true;
       }
       case FieldId::transfer_encoding:
         parse_transfer_encoding(value);
         field.drop = true;
-        break;
+        return true;
       case FieldId::host:
         ++host_fields_;
         out_.host = value;
-        break;
+        return true;
       case FieldId::connection:
-        ascii::for_each_list_element(value, [&](std::string_view token_value) {
-          if (iequals(token_value, "close")) {
-            connection_close_ = true;
-          } else if (iequals(token_value, "keep-alive")) {
-            connection_keep_alive_ = true;
-          } else if (iequals(token_value, "upgrade")) {
-            connection_upgrade_ = true;
-          } else {
-            connection_lists_other_ = true;
-          }
-        });
+        note_connection(value);
         field.drop = true;
-        break;
+        return true;
       case FieldId::expect:
         if (iequals(value, "100-continue")) {
           out_.expect_continue = true;
@@ -373,21 +251,34 @@ class RequestClassifier {
           out_.expect_unsupported = true;
         }
         field.drop = true;
-        break;
+        return true;
       case FieldId::upgrade:
         out_.upgrade_protocol = value;
         field.drop = true;  // re-emitted only when the upgrade is forwarded
-        break;
+        return true;
       case FieldId::keep_alive:
       case FieldId::proxy_connection:
       case FieldId::te:
       case FieldId::trailer:
         field.drop = true;  // hop-by-hop (RFC 9110 §7.6.1)
-        break;
+        return true;
       default:
-        break;
+        return true;
     }
-    out_.fields.push_back(field);
+  }
+
+  void note_connection(std::string_view value) {
+    ascii::for_each_list_element(value, [&](std::string_view token_value) {
+      if (iequals(token_value, "close")) {
+        connection_close_ = true;
+      } else if (iequals(token_value, "keep-alive")) {
+        connection_keep_alive_ = true;
+      } else if (iequals(token_value, "upgrade")) {
+        connection_upgrade_ = true;
+      } else {
+        connection_lists_other_ = true;
+      }
+    });
   }
 
   static bool alnum_dash(std::string_view name) {

@@ -73,6 +73,24 @@ void Exchange::retarget_host(const upstream::Target& next) {
     upstream_head_.replace(at + 8, failed.authority.size(), next.authority);
 }
 
+// What decide_retry() weighs about the attempt that failed: `conn` is the connection it used,
+// null when none could be opened.
+AttemptFacts Exchange::attempt_facts(Connection* conn) const {
+  const Forward& f = fwd_;
+  AttemptFacts facts;
+  facts.connect_attempts = f.connect_attempts;
+  facts.body_pending = f.facts.body != BodyKind::none;
+  facts.close_after = f.close_after;
+  if (conn == nullptr) return facts;
+  facts.reused = conn->reused();
+  facts.nothing_received = conn->buffer().empty();
+  facts.retried_reused = f.retried_reused;
+  facts.idempotent = f.facts.idempotent;
+  facts.body_consumed = f.facts.body == BodyKind::chunked ||
+                        (f.facts.body == BodyKind::content_length && f.facts.content_length > 0);
+  return facts;
+}
+
 awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
   Forward& f = fwd_;
   const upstream::TargetGroup& group = *f.group;
@@ -96,11 +114,8 @@ awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
         target.metrics.connection_errors->inc();
         target.state->report_connect_failure();
         f.tried.push_back(&target);
-        AttemptFacts facts;
-        facts.connect_attempts = ++f.connect_attempts;
-        facts.body_pending = f.facts.body != BodyKind::none;
-        facts.close_after = f.close_after;
-        RetryDecision decision = decide_retry(failure, facts);
+        ++f.connect_attempts;
+        RetryDecision decision = decide_retry(failure, attempt_facts(nullptr));
         if (decision.kind == RetryDecision::Kind::other_target) {
           upstream::PickResult next = group.pick(f.tried, Clock::now());
           if (next.target != nullptr) {
@@ -126,16 +141,7 @@ awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
     if (failure == Failure::none) failure = co_await read_response_head(conn);
     if (failure == Failure::none) co_return true;
 
-    AttemptFacts facts;
-    facts.connect_attempts = f.connect_attempts;
-    facts.reused = conn.reused();
-    facts.nothing_received = conn.buffer().empty();
-    facts.retried_reused = f.retried_reused;
-    facts.idempotent = f.facts.idempotent;
-    facts.body_consumed = f.facts.body == BodyKind::chunked ||
-                          (f.facts.body == BodyKind::content_length && f.facts.content_length > 0);
-    facts.body_pending = f.facts.body != BodyKind::none;
-    facts.close_after = f.close_after;
+    const AttemptFacts facts = attempt_facts(&conn);
     if (failure == Failure::client_body_invalid || failure == Failure::client_body_timeout ||
         failure == Failure::client_lost) {
       // The request is incomplete: the target sees a reset, never a close that could pass for

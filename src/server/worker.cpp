@@ -35,6 +35,12 @@ namespace {
 // queue for up to 4 s (requests already sent waited there, past wrk's 5 s timeout). The bound
 // keeps a flood of new connections from starving the sessions already open.
 constexpr int kMaxAcceptBatch = 64;
+// TLS listeners take one connection per pass: each accepted connection's first step is the
+// server's half of a full handshake (hundreds of microseconds of key exchange and signing), and
+// a batch of them would run ahead of every connection already past its handshake, whose
+// requests then wait (HAProxy runs handshakes in its own low-priority class for the same
+// reason). The asynchronous accept still takes the next one at once if it is queued.
+constexpr int kMaxTlsAcceptBatch = 1;
 
 // Starts the session of one accepted connection, or closes it at global.max_connections.
 void admit(tcp::socket socket, const tcp::endpoint& peer, const net::any_io_executor& executor,
@@ -110,7 +116,8 @@ awaitable<void> accept_loop(std::shared_ptr<void> /*owner*/, tcp::acceptor& acce
     }
     SocketIo::adopt_accepted(socket, false);
     admit(std::move(socket), peer, executor, slot, context);
-    for (int taken = 1; taken < kMaxAcceptBatch; ++taken) {
+    const int batch = slot->current->tls ? kMaxTlsAcceptBatch : kMaxAcceptBatch;
+    for (int taken = 1; taken < batch; ++taken) {
       tcp::socket more = accept_queued(acceptor, peer);
       if (!more.is_open()) break;
       admit(std::move(more), peer, executor, slot, context);

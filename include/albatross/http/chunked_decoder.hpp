@@ -71,6 +71,13 @@ class ChunkedDecoder {
     done,
     error,
   };
+  // What one byte of a size line or of the trailer section did: moved on, moved on inside a
+  // bounded line (counted against kMaxExtension or kMaxTrailers), or broke the framing.
+  enum class Action : std::uint8_t { advance, count, fail };
+  Action size_line_byte(char c);
+  Action extension_byte(char c);
+  Action trailer_byte(char c);
+
   State state_ = State::size;
   std::uint64_t remaining_ = 0;
   int digits_ = 0;

@@ -145,6 +145,7 @@ class Exchange {
   // Runs attempts until a response head is complete (true), or answers the client (false;
   // `keep_alive` then tells whether the connection may go on).
   awaitable<bool> run_attempts(bool& keep_alive);
+  AttemptFacts attempt_facts(Connection* conn) const;
   awaitable<std::shared_ptr<Connection>> connect(const upstream::Target& target,
                                                  std::chrono::milliseconds timeout,
                                                  Failure& failure);
