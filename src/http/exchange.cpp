@@ -55,6 +55,8 @@ Exchange::Exchange(DownstreamIo& io, WorkerContext& worker, std::shared_ptr<List
 awaitable<bool> Exchange::serve(std::size_t head_size) {
   if (slot_->current.get() != ctx_.get()) ctx_ = slot_->current;  // a reload published a new one
   std::shared_ptr<const ListenerContext> pinned = ctx_;
+  worker_.head_strings.take(upstream_head_);
+  worker_.head_strings.take(downstream_head_);
   logging_ = pinned->settings->access_log != nullptr;
   if (logging_) begin_record();
   bool keep_alive = co_await forward_exchange(*pinned, head_size);
@@ -68,8 +70,8 @@ awaitable<void> Exchange::refuse(int status, Reason reason) {
   if (logging_) {
     begin_record();
     if (reason != Reason::compliant) {
-      record_.classification = tier_name(tier_of(reason));
-      record_.classification_reason = reason_name(reason);
+      record_->classification = tier_name(tier_of(reason));
+      record_->classification_reason = reason_name(reason);
     }
   }
   if (reason != Reason::compliant) ctx.desync[static_cast<std::size_t>(reason)]->inc();
@@ -110,8 +112,8 @@ awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size
   const Rule& rule = *admission.rule;
   ctx.rule_metrics[ctx.rules.index_of(rule)].matches->inc();
   if (logging_) {
-    record_.matched_rule_priority = rule.priority;
-    record_.actions = rule.action.name();
+    record_->matched_rule_priority = rule.priority;
+    record_->actions = rule.action.name();
   }
   if (admission.kind == Admission::Kind::rule_response) {
     co_return co_await respond_by_rule(ctx, rule, rule_request, admission.close);
@@ -123,7 +125,7 @@ awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size
   f.route = &ctx.routes[rule.action.route];
   f.group = f.route->group;
   f.route->metrics.requests->inc();
-  if (logging_) record_.target_group = f.group->name();
+  if (logging_) record_->target_group = f.group->name();
   f.facts = RequestFacts::from(head);
   bodyless_request_ = f.facts.body == BodyKind::none && !f.facts.upgrade;
   if (f.facts.upgrade) {
@@ -153,17 +155,17 @@ awaitable<bool> Exchange::forward_exchange(const ListenerContext& ctx, std::size
 }
 
 void Exchange::capture_request(const RequestHead& head, const ListenerContext& ctx) {
-  record_.method.assign(head.method);
-  record_.uri.assign(head.target);
-  record_.host.assign(head.host.empty() ? std::string_view(ctx.config.bind.host) : head.host);
-  record_.version = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  record_->method.assign(head.method);
+  record_->uri.assign(head.target);
+  record_->host.assign(head.host.empty() ? std::string_view(ctx.config.bind.host) : head.host);
+  record_->version = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   for (const Field& f : head.fields) {
-    if (f.id == FieldId::user_agent) record_.user_agent.assign(f.value);
-    if (f.id == FieldId::x_request_id) record_.request_id.assign(f.value);
+    if (f.id == FieldId::user_agent) record_->user_agent.assign(f.value);
+    if (f.id == FieldId::x_request_id) record_->request_id.assign(f.value);
   }
   if (head.tier != Tier::compliant) {
-    record_.classification = tier_name(head.tier);
-    record_.classification_reason = reason_name(head.reason);
+    record_->classification = tier_name(head.tier);
+    record_->classification_reason = reason_name(head.reason);
   }
 }
 
@@ -184,7 +186,7 @@ awaitable<bool> Exchange::write_client(std::string_view text) {
 
 // Sends a response albatross generated; returns whether the connection may carry on.
 awaitable<bool> Exchange::respond(int status, bool close, const Route* route) {
-  record_.status = status;
+  if (logging_) record_->status = status;
   ctx_->metrics.count_generated(status);
   if (route) route->metrics.generated_responses[metrics::code_class_index(status)]->inc();
   std::string_view text = generated_response(status, close, head_request_);
@@ -205,14 +207,14 @@ awaitable<bool> Exchange::respond_by_rule(const ListenerContext& ctx, const Rule
     std::optional<std::string_view> location =
         action.redirect->respond(source, close, downstream_head_);
     if (!location) {
-      if (logging_) record_.actions = {};
+      if (logging_) record_->actions = {};
       co_return co_await respond(400, close);
     }
-    if (logging_) record_.redirect_url.assign(*location);
-    record_.status = action.redirect->status();
+    if (logging_) record_->redirect_url.assign(*location);
+    if (logging_) record_->status = action.redirect->status();
     bytes = downstream_head_;
   } else {
-    record_.status = action.fixed_response->status();
+    if (logging_) record_->status = action.fixed_response->status();
     bytes = action.fixed_response->bytes(close, head_request_);
   }
   ctx.rule_metrics[ctx.rules.index_of(rule)].generated->inc();
@@ -221,15 +223,16 @@ awaitable<bool> Exchange::respond_by_rule(const ListenerContext& ctx, const Rule
 }
 
 void Exchange::begin_record() {
-  record_.reset();
-  record_.type = ctx_->scheme == "https" ? "https" : "http";
-  io_.describe_tls(record_);
-  record_.request_creation_us = unix_us_now();
-  record_.client = client_address_;
-  record_.client.push_back(':');
+  if (!record_) record_ = std::make_unique<accesslog::AccessLogRecord>();
+  record_->reset();
+  record_->type = ctx_->scheme == "https" ? "https" : "http";
+  io_.describe_tls(*record_);
+  record_->request_creation_us = unix_us_now();
+  record_->client = client_address_;
+  record_->client.push_back(':');
   char port[8];
   auto [end, ec] = std::to_chars(port, port + sizeof port, client_port_);
-  record_.client.append(port, end);
+  record_->client.append(port, end);
   received_at_ = Clock::now();
 }
 
@@ -240,13 +243,15 @@ void Exchange::finish(const ListenerContext& ctx) {
   f.conn.reset();
   f.tried.clear();
   f.target = f.sticky_target = nullptr;
+  worker_.head_strings.give(upstream_head_);
+  worker_.head_strings.give(downstream_head_);
   if (logging_) {
-    record_.time_us = unix_us_now();
-    record_.received_bytes = io_.received_bytes;
-    record_.sent_bytes = io_.sent_bytes;
-    record_.listener = ctx.name;
-    record_.listener_port = ctx.port;
-    worker_.log_exchange(ctx.settings->access_log, record_);
+    record_->time_us = unix_us_now();
+    record_->received_bytes = io_.received_bytes;
+    record_->sent_bytes = io_.sent_bytes;
+    record_->listener = ctx.name;
+    record_->listener_port = ctx.port;
+    worker_.log_exchange(ctx.settings->access_log, *record_);
   }
   ctx.metrics.sent_bytes->inc(std::exchange(io_.sent_bytes, 0));
   ctx.metrics.received_bytes->inc(std::exchange(io_.received_bytes, 0));

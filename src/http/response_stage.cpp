@@ -27,7 +27,7 @@ awaitable<bool> Exchange::respond_from_target() {
   group.metrics().response_time->observe_micros(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(response_at - f.sent_at).count()));
   if (logging_) {
-    record_.target_processing = std::chrono::duration<double>(response_at - f.sent_at).count();
+    record_->target_processing = std::chrono::duration<double>(response_at - f.sent_at).count();
   }
   ResponseHead& response = worker_.response_scratch;
   ByteBuffer& upstream_in = conn.buffer();
@@ -38,12 +38,13 @@ awaitable<bool> Exchange::respond_from_target() {
     co_return co_await respond(502, true, f.route);
   }
   const int status = response.status;
-  record_.status = status;
-  record_.target_status = status;
   f.plan = ResponsePlan::of(response, f.facts, closing(), f.close_after, f.body_sent);
   if (logging_) {
-    record_.response_processing = std::chrono::duration<double>(Clock::now() - response_at).count();
-    if (f.plan.upgrade) record_.type = record_.type == "https" ? "wss" : "ws";
+    record_->status = status;
+    record_->target_status = status;
+    record_->response_processing =
+        std::chrono::duration<double>(Clock::now() - response_at).count();
+    if (f.plan.upgrade) record_->type = record_->type == "https" ? "wss" : "ws";
   }
   const ResponseBody body = response.body;
   const std::uint64_t length = response.content_length;

@@ -60,8 +60,8 @@ void Exchange::build_upstream_head(const RequestHead& head) {
                          f.sticky ? std::string_view(f.sticky->name()) : std::string_view{},
                          f.sticky ? std::string_view(f.sticky->cors_name()) : std::string_view{}};
   write_upstream_request(head, forward, upstream_head_);
-  if (logging_ && record_.request_id.empty())
-    record_.request_id.assign(request_id, sizeof request_id);
+  if (logging_ && record_->request_id.empty())
+    record_->request_id.assign(request_id, sizeof request_id);
 }
 
 // The Host albatross supplied (the request had none) named the target that failed: name `next`.
@@ -134,8 +134,8 @@ awaitable<bool> Exchange::run_attempts(bool& keep_alive) {
     target.metrics.requests->inc();
     f.sent_at = Clock::now();
     if (logging_) {
-      record_.target = target.authority;
-      record_.request_processing = std::chrono::duration<double>(f.sent_at - received_at_).count();
+      record_->target = target.authority;
+      record_->request_processing = std::chrono::duration<double>(f.sent_at - received_at_).count();
     }
     failure = co_await send_request(conn);
     if (failure == Failure::none) failure = co_await read_response_head(conn);

@@ -21,7 +21,7 @@ class ByteBuffer {
   static constexpr std::size_t kRecycledBlocksPerThread = 32;
   // The capacity a small exchange starts with (most request and response heads fit), so that
   // thousands of connections in flight do not each hold kRecycledCapacity; recycled as well.
-  static constexpr std::size_t kSmallCapacity = 4 * 1024;
+  static constexpr std::size_t kSmallCapacity = 2 * 1024;
   static constexpr std::size_t kSmallBlocksPerThread = 64;
 
   ByteBuffer() = default;

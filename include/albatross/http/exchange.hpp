@@ -60,9 +60,10 @@ class Exchange {
   // Counts bytes moved since the last exchange (the connection closes).
   void flush_byte_counts();
 
-  // Each side's buffer starts at kSmallBuffer, which most heads fit (2,000 connections in
-  // flight then hold 4 KiB each, not 16); heads may grow it up to the head limit, bodies read
-  // into kBufferSize, and bodies of known length may use kLargeBodyBuffer upstream.
+  // Each side's buffer starts at kSmallBuffer, which most heads fit (2,000 exchanges in flight
+  // then hold 2 KiB each, not 16; NGINX's client_header_buffer_size is 1 KiB): a head that
+  // does not fit moves to kBufferSize and may grow up to the head limit, bodies are read into
+  // kBufferSize, and bodies of known length may use kLargeBodyBuffer upstream.
   static constexpr std::size_t kSmallBuffer = ByteBuffer::kSmallCapacity;
   static constexpr std::size_t kBufferSize = 16 * 1024;
   static constexpr std::size_t kMinRead = 2048;
@@ -196,7 +197,9 @@ class Exchange {
   bool logging_ = false;           // the current exchange is access-logged
   bool bodyless_request_ = false;  // the current request has no body (and is no upgrade)
   bool head_request_ = false;      // the current request is HEAD: generated responses have no body
-  accesslog::AccessLogRecord record_;
+  // The access-log line being filled: made by the first logged exchange (most listeners log
+  // nothing, and 2,000 connections would each carry it).
+  std::unique_ptr<accesslog::AccessLogRecord> record_;
   Clock::time_point received_at_;
   Clock::time_point body_deadline_;     // the current request body's (credit_body)
   std::weak_ptr<Connection> upstream_;  // the connection in use, for abort_upstream()

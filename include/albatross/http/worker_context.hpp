@@ -9,6 +9,7 @@
 
 #include "albatross/accesslog/access_log_sink.hpp"
 #include "albatross/common/deadline_wheel.hpp"
+#include "albatross/common/string_cache.hpp"
 #include "albatross/http/listener_context.hpp"
 #include "albatross/http/request_head.hpp"
 #include "albatross/http/response_head.hpp"
@@ -76,6 +77,8 @@ struct WorkerContext {
   upstream::ConnectionPool pool;
   RequestHead request_scratch;
   ResponseHead response_scratch;
+  // The head strings of exchanges in flight come from here and go back when they finish.
+  StringCache head_strings;
   bool draining = false;
   // Client connections open in the whole process (all workers), for global.max_connections.
   std::shared_ptr<std::atomic<std::int64_t>> connections;
