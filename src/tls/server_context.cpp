@@ -268,6 +268,10 @@ std::shared_ptr<const ServerContext> ServerContext::create(
       SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
       SSL_CTX_set_cert_verify_callback(
           ctx.get(), [](X509_STORE_CTX*, void*) { return 1; }, nullptr);
+      // A resumed session knows the client's leaf but not the chain it sent (OpenSSL does not
+      // keep it in tickets), and the chain is what passthrough forwards: no resumption.
+      SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(ctx.get(), 0);
     }
     if (config.ocsp_stapling) {
       SSL_CTX_set_tlsext_status_cb(ctx.get(), on_status_request);

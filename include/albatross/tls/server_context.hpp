@@ -33,7 +33,8 @@ namespace albatross::tls {
 //
 // Mutual TLS (client_auth): verify requires a client certificate that verifies against the
 // trust store and its CRLs, refusing the handshake otherwise (counted by reason, logged at most
-// once per reason per 10 s); passthrough asks for a certificate and takes any (or none). Both
+// once per reason per 10 s); passthrough asks for a certificate and takes any (or none), and
+// does not resume sessions (a resumed session no longer knows the chain it forwards). Both
 // give sessions a context id derived from the mode and the trust store's content, so a ticket
 // from before a reload that changed either is not resumed.
 // OCSP stapling (ocsp_stapling): each certificate's response, from its ocsp_response_file

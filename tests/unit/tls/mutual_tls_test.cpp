@@ -357,3 +357,38 @@ TEST_CASE("without ocsp_stapling nothing is stapled") {
 }
 
 }  // namespace albatross::tls
+
+namespace albatross::tls {
+
+// A resumed session would know the leaf only (OpenSSL keeps no peer chain in tickets), so
+// passthrough listeners do not resume.
+TEST_CASE("passthrough forwards the same chain on every connection of a client") {
+  Pki pki;
+  auto server = build(pki.listener(config::ClientAuthMode::passthrough));
+  ClientCtx client;
+  client.present(pki.client);
+  SSL_SESSION* session = nullptr;
+  ClientCertHeaders full;
+  {
+    TlsMemoryPair pair(client.ctx, server->native());
+    REQUIRE(pair.handshake());
+    REQUIRE(pair.server_to_client());
+    full = client_cert_headers(pair.server(), config::ClientAuthMode::passthrough);
+    session = SSL_get1_session(pair.client());
+  }
+  REQUIRE(full.fields.size() == 1);
+  CHECK(full.fields[0].second == url_encode(pki.client.certificate_pem));
+  {
+    TlsMemoryPair pair(client.ctx, server->native());
+    if (session != nullptr) SSL_set_session(pair.client(), session);
+    REQUIRE(pair.handshake());
+    CHECK(SSL_session_reused(pair.server()) == 0);
+    ClientCertHeaders again =
+        client_cert_headers(pair.server(), config::ClientAuthMode::passthrough);
+    REQUIRE(again.fields.size() == 1);
+    CHECK(again.fields[0].second == full.fields[0].second);
+  }
+  SSL_SESSION_free(session);
+}
+
+}  // namespace albatross::tls
