@@ -310,9 +310,18 @@ void required_path(TableReader& r, std::string_view key, std::string& out) {
   }
 }
 
+// A key that may be absent but, when present, holds a non-empty string (a file path).
+void optional_path(TableReader& r, std::string_view key, std::string& out) {
+  if (r.string(key, out) && out.empty()) {
+    r.errors().push_back(ConfigError{r.config().file, r.config().location_of(r.key_path(key)),
+                                     r.key_path(key), "must not be empty"});
+  }
+}
+
 void parse_tls_certificate(TableReader& r, TlsCertificateConfig& c) {
   required_path(r, "certificate", c.certificate);
   required_path(r, "private_key", c.private_key);
+  optional_path(r, "ocsp_response_file", c.ocsp_response_file);
 }
 
 // [listener.tls]. The policy name is checked against the policy table when the snapshot is
@@ -324,6 +333,15 @@ void parse_tls(TableReader& r, TlsConfig& t) {
                                      r.key_path("policy"), "must not be empty"});
   }
   r.duration("handshake_timeout", t.handshake_timeout, milliseconds(100), minutes(5));
+  std::string client_auth;
+  if (r.choice("client_auth", client_auth, {"off", "verify", "passthrough"})) {
+    t.client_auth = client_auth == "verify"        ? ClientAuthMode::verify
+                    : client_auth == "passthrough" ? ClientAuthMode::passthrough
+                                                   : ClientAuthMode::off;
+  }
+  optional_path(r, "trust_store", t.trust_store);
+  optional_path(r, "crl_file", t.crl_file);
+  r.boolean("ocsp_stapling", t.ocsp_stapling);
   if (const toml::array* sni = r.table_array("sni")) {
     for (std::size_t i = 0; i < sni->size(); ++i) {
       TableReader sub(*sni->get(i)->as_table(), str_cat(r.key_path("sni"), '[', i, ']'), r.config(),

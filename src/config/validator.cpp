@@ -68,6 +68,7 @@ class Validator {
       }
       check_default_action(listener, path, group_paths);
       check_rules(listener, path, group_paths);
+      if (listener.tls) check_tls(*listener.tls, path + ".tls");
     }
   }
 
@@ -102,6 +103,28 @@ class Validator {
         check_group_reference(path + ".target_group", listener.target_group, groups);
       }
     }
+  }
+
+  // Mutual TLS and OCSP settings that only make sense together.
+  void check_tls(const TlsConfig& tls, const std::string& path) {
+    if (tls.client_auth == ClientAuthMode::verify && tls.trust_store.empty()) {
+      error(path + ".trust_store", "missing required key (client_auth = \"verify\" needs it)");
+    }
+    if (tls.client_auth != ClientAuthMode::verify) {
+      if (!tls.trust_store.empty())
+        error(path + ".trust_store", "is used only with client_auth = \"verify\"");
+      if (!tls.crl_file.empty())
+        error(path + ".crl_file", "is used only with client_auth = \"verify\"");
+    }
+    auto check_ocsp_file = [&](const TlsCertificateConfig& c, const std::string& cert_path) {
+      if (!c.ocsp_response_file.empty() && !tls.ocsp_stapling) {
+        error(cert_path + ".ocsp_response_file",
+              str_cat("is used only with ", path, ".ocsp_stapling = true"));
+      }
+    };
+    check_ocsp_file(tls.default_certificate, path);
+    for (std::size_t i = 0; i < tls.sni.size(); ++i)
+      check_ocsp_file(tls.sni[i], str_cat(path, ".sni[", i, ']'));
   }
 
   void check_rules(const ListenerConfig& listener, const std::string& path,

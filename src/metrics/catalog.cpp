@@ -64,12 +64,29 @@ Catalog::Catalog(Registry& r)
       tls_handshake_failures(r.counter(
           "albatross_tls_handshake_failures_total",
           "TLS handshakes with clients that failed, by reason: protocol, cipher, certificate, "
-          "timeout, closed, malformed, other.",
+          "timeout, closed, malformed, client_certificate, other.",
+          {"listener", "reason"})),
+      tls_client_auth_failures(r.counter(
+          "albatross_tls_client_auth_failures_total",
+          "Client certificates refused on listeners with client_auth = \"verify\", by reason: "
+          "missing, expired, not_yet_valid, unknown_ca, revoked, crl, invalid.",
           {"listener", "reason"})),
       tls_certificate_expiry(
           prometheus::BuildGauge()
               .Name("albatross_tls_certificate_expiry_timestamp_seconds")
               .Help("Unix time at which a certificate served by a TLS listener expires (notAfter).")
+              .Register(r.control())),
+      tls_ocsp_staple_age(
+          prometheus::BuildGauge()
+              .Name("albatross_tls_ocsp_staple_age_seconds")
+              .Help("Age (now - thisUpdate) of the OCSP response stapled for a certificate; "
+                    "absent while none is stapled.")
+              .Register(r.control())),
+      tls_ocsp_fetch_failures(
+          prometheus::BuildCounter()
+              .Name("albatross_tls_ocsp_fetch_failures_total")
+              .Help("OCSP fetches that gave no response to staple, by reason: network, http, "
+                    "invalid, revoked, unknown.")
               .Register(r.control())),
       requests(r.counter(
           "albatross_requests_total",

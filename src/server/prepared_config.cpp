@@ -56,6 +56,7 @@ PreparedConfig prepare_config(const std::string& path, const PrepareContext& con
   metrics::Catalog& catalog = context.catalog(config);
   BuildOptions options;
   options.ticket_keys = context.ticket_keys;
+  options.ocsp = context.ocsp;
   if (context.bind) context.bind(config, options.bound_ports, errors);
 
   std::string error;

@@ -93,6 +93,7 @@ bool Server::start() {
                          [&](const config::Config& config, auto& ports, auto& bind_errors) {
                            return bind_listeners(config, added, ports, bind_errors);
                          }};
+  context.ocsp = ocsp_;
   PreparedConfig prepared = prepare_config(config_path_, context, errors);
   if (!prepared.snapshot) {
     // One problem is one line; several are listed, then counted.
@@ -211,6 +212,7 @@ admin::ActionResult Server::reload() {
                          [&](const config::Config& config, auto& ports, auto& bind_errors) {
                            return bind_listeners(config, added, ports, bind_errors);
                          }};
+  context.ocsp = ocsp_;
   PreparedConfig prepared = prepare_config(config_path_, context, errors);
   if (!prepared.snapshot) {
     states_.rollback(snapshot_->target_ids);
@@ -311,6 +313,8 @@ void Server::housekeeping() {
     states_.forget(id);
   }
   ticket_keys_->rotate_if_due(std::chrono::steady_clock::now());
+  ocsp_->poll(now);
+  if (snapshot_) publish_ocsp_status(*snapshot_, ocsp_.get(), now / 1000, *catalog_);
   housekeeping_timer_.expires_after(std::chrono::seconds(1));
   housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) housekeeping();
@@ -557,6 +561,7 @@ void Server::finish_shutdown() {
   if (health_) health_->stop();
   shutdown_timer_.cancel();
   housekeeping_timer_.cancel();
+  ocsp_->stop();
   signals_.cancel();
   control_.stop();
 }

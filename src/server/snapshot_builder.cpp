@@ -155,9 +155,23 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
     if (!ticket_keys) ticket_keys = std::make_shared<tls::TicketKeyRing>();
     std::vector<tls::ServerContext::Problem> problems;
     std::vector<std::string> warnings;
+    tls::ServerContext::Services services;
+    services.listener = config.listeners[l].name;
+    services.ocsp = options.ocsp;
+    if (config.listeners[l].tls->client_auth == config::ClientAuthMode::verify) {
+      std::array<metrics::Counter*, tls::kClientAuthFailureCount> counters{};
+      for (std::size_t r = 0; r < tls::kClientAuthFailureCount; ++r) {
+        counters[r] = &catalog.tls_client_auth_failures.add(
+            {config.listeners[l].name,
+             std::string(tls::client_auth_failure_name(static_cast<tls::ClientAuthFailure>(r)))});
+      }
+      services.count_client_auth_failure = [counters](tls::ClientAuthFailure reason) {
+        counters[static_cast<std::size_t>(reason)]->inc();
+      };
+    }
     server_tls[l] =
         tls::ServerContext::create(*config.listeners[l].tls, str_cat("listener[", l, "].tls"),
-                                   ticket_keys, now_unix, problems, warnings);
+                                   ticket_keys, now_unix, problems, warnings, std::move(services));
     for (auto& problem : problems)
       config_error(problem.key_path, std::move(problem.message));
     for (const std::string& warning : warnings)
@@ -243,6 +257,54 @@ void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& cata
       for (const auto& label : metric.label)
         labels.emplace(label.name, label.value);
       if (!current.contains(labels)) family.Remove(&family.Add(labels));
+    }
+  }
+}
+
+namespace {
+
+// Removes the series of `family` whose labels are not in `current`.
+template <typename Metric>
+void remove_other_series(prometheus::Family<Metric>& family,
+                         const std::set<prometheus::Labels>& current) {
+  for (const prometheus::MetricFamily& collected : family.Collect()) {
+    for (const prometheus::ClientMetric& metric : collected.metric) {
+      prometheus::Labels labels;
+      for (const auto& label : metric.label)
+        labels.emplace(label.name, label.value);
+      if (!current.contains(labels)) family.Remove(&family.Add(labels));
+    }
+  }
+}
+
+}  // namespace
+
+void publish_ocsp_status(const Snapshot& snapshot, const tls::OcspStapler* ocsp,
+                         std::int64_t now_unix, metrics::Catalog& catalog) {
+  std::set<prometheus::Labels> current;
+  for (const http::ListenerContext& listener : snapshot.listeners) {
+    if (!listener.tls) continue;
+    std::span<const tls::Certificate> certs = listener.tls->certificates();
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+      auto staple = listener.tls->staple(i, now_unix);
+      if (!staple) continue;
+      prometheus::Labels labels{{"listener", listener.name}, {"certificate", certs[i].label()}};
+      catalog.tls_ocsp_staple_age.Add(labels).Set(
+          static_cast<double>(std::max<std::int64_t>(0, now_unix - staple->this_update)));
+      current.insert(std::move(labels));
+    }
+  }
+  remove_other_series(catalog.tls_ocsp_staple_age, current);
+  if (ocsp == nullptr) return;
+  for (const tls::OcspStapler::Status& status : ocsp->status()) {
+    for (std::size_t r = 0; r < tls::kOcspFetchFailureCount; ++r) {
+      if (status.failures[r] == 0) continue;
+      prometheus::Counter& counter = catalog.tls_ocsp_fetch_failures.Add(
+          {{"certificate", status.label},
+           {"reason",
+            std::string(tls::ocsp_fetch_failure_name(static_cast<tls::OcspFetchFailure>(r)))}});
+      double delta = static_cast<double>(status.failures[r]) - counter.Value();
+      if (delta > 0) counter.Increment(delta);
     }
   }
 }

@@ -22,6 +22,8 @@ std::string_view handshake_failure_name(HandshakeFailure failure) {
       return "closed";
     case HandshakeFailure::malformed:
       return "malformed";
+    case HandshakeFailure::client_certificate:
+      return "client_certificate";
     case HandshakeFailure::other:
       break;
   }
@@ -58,6 +60,9 @@ HandshakeFailure classify_handshake_failure(const boost::system::error_code& ec,
     case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
     case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
       return HandshakeFailure::certificate;
+    case SSL_R_CERTIFICATE_VERIFY_FAILED:
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+      return HandshakeFailure::client_certificate;
     case SSL_R_UNEXPECTED_EOF_WHILE_READING:
       return HandshakeFailure::closed;
     case SSL_R_HTTP_REQUEST:

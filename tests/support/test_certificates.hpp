@@ -35,6 +35,8 @@ struct CertificateSpec {
   long not_after_seconds = 30L * 24 * 3600;  // relative to now
   bool ca = false;                           // basicConstraints CA:TRUE
   const TestCertificate* issuer = nullptr;   // signed by this CA; self-signed when null
+  std::string ocsp_url;                      // an AIA OCSP responder URL when not empty
+  bool ocsp_signing = false;                 // extendedKeyUsage OCSPSigning (a delegated responder)
 };
 
 namespace cert_detail {
@@ -110,6 +112,10 @@ inline TestCertificate make_certificate(const CertificateSpec& spec) {
     sans += (sans.empty() ? "IP:" : ",IP:") + ip;
   if (!sans.empty()) cert_detail::add_extension(cert.get(), signer, NID_subject_alt_name, sans);
   cert_detail::add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  if (!spec.ocsp_url.empty())
+    cert_detail::add_extension(cert.get(), signer, NID_info_access, "OCSP;URI:" + spec.ocsp_url);
+  if (spec.ocsp_signing)
+    cert_detail::add_extension(cert.get(), signer, NID_ext_key_usage, "OCSPSigning");
   if (X509_sign(cert.get(), issuer_key ? issuer_key.get() : key.get(), EVP_sha256()) == 0)
     throw std::runtime_error("X509_sign failed");
 

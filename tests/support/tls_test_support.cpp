@@ -241,8 +241,34 @@ TlsClientResult tls_request(std::uint16_t port, const TlsClientOptions& options,
   if (!options.sigalgs.empty()) SSL_CTX_set1_sigalgs_list(ctx, options.sigalgs.c_str());
   static const unsigned char kAlpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn);
+  if (!options.client_certificate_pem.empty()) {
+    BIO* bio = BIO_new_mem_buf(options.client_certificate_pem.data(),
+                               static_cast<int>(options.client_certificate_pem.size()));
+    X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    STACK_OF(X509)* chain = sk_X509_new_null();
+    while (X509* next = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr))
+      sk_X509_push(chain, next);
+    BIO_free(bio);
+    bio = BIO_new_mem_buf(options.client_key_pem.data(),
+                          static_cast<int>(options.client_key_pem.size()));
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    ERR_clear_error();
+    SSL_CTX_use_cert_and_key(ctx, leaf, key, chain, 1);
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+  }
+  SSL_CTX_set_info_callback(ctx, [](const SSL* s, int where, int value) {
+    if ((where & SSL_CB_READ_ALERT) != 0 && (value >> 8) == SSL3_AL_FATAL) {
+      auto* alert = static_cast<int*>(SSL_get_app_data(s));
+      if (alert != nullptr) *alert = value & 0xff;
+    }
+  });
   SSL* ssl = SSL_new(ctx);
+  SSL_set_app_data(ssl, &result.alert_received);
   SSL_set_fd(ssl, fd);
+  if (options.request_ocsp) SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
   if (!options.server_name.empty()) SSL_set_tlsext_host_name(ssl, options.server_name.c_str());
   if (options.resume != nullptr) SSL_set_session(ssl, options.resume);
   ERR_clear_error();
@@ -254,6 +280,11 @@ TlsClientResult tls_request(std::uint16_t port, const TlsClientOptions& options,
     unsigned alpn_length = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
     result.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+    const unsigned char* ocsp = nullptr;
+    long ocsp_length = SSL_get_tlsext_status_ocsp_resp(ssl, &ocsp);
+    if (ocsp != nullptr && ocsp_length > 0)
+      result.ocsp_response.assign(reinterpret_cast<const char*>(ocsp),
+                                  static_cast<std::size_t>(ocsp_length));
     if (X509* leaf = SSL_get0_peer_certificate(ssl)) {
       char cn[256] = {};
       X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof cn);

@@ -77,6 +77,10 @@ struct TlsClientOptions {
   std::string server_name;  // SNI; none when empty
   SSL_SESSION* resume = nullptr;
   bool send_nothing = false;  // connect and wait for the server to close, without a ClientHello
+  // A client certificate (PEM chain, leaf first) and its key, presented when asked for.
+  std::string client_certificate_pem;
+  std::string client_key_pem;
+  bool request_ocsp = false;  // status_request: ask for a stapled OCSP response
 };
 
 struct TlsClientResult {
@@ -93,6 +97,10 @@ struct TlsClientResult {
   bool closed_by_server = false;  // send_nothing: the server closed the connection
   std::chrono::milliseconds elapsed{0};
   std::shared_ptr<SSL_SESSION> session;  // for resumption
+  std::string ocsp_response;             // request_ocsp: the stapled DER response, "" for none
+  // TLS 1.3 completes the client's handshake before the server has checked its certificate:
+  // a refusal shows as an alert at the first read. The alert's description, 0 for none.
+  int alert_received = 0;
 };
 
 // Connects to 127.0.0.1:port, handshakes with `options`, sends `request` when not empty and

@@ -40,10 +40,14 @@ struct Catalog {
   Family<Counter>& invalid_header_requests;  // {listener, action}: dropped | forwarded
   Family<Counter>& rule_matches;             // {listener, priority}: priority or "default"
   // TLS listeners.
-  Family<Counter>& tls_handshakes;          // {listener, session}: new | resumed
-  Family<Counter>& tls_handshake_failures;  // {listener, reason}
+  Family<Counter>& tls_handshakes;            // {listener, session}: new | resumed
+  Family<Counter>& tls_handshake_failures;    // {listener, reason}
+  Family<Counter>& tls_client_auth_failures;  // {listener, reason}: client_auth = "verify"
   // Set when a snapshot is built (control registry): notAfter of each served certificate.
   prometheus::Family<prometheus::Gauge>& tls_certificate_expiry;  // {listener, certificate}
+  // OCSP stapling (control registry, updated every second by the server's housekeeping).
+  prometheus::Family<prometheus::Gauge>& tls_ocsp_staple_age;        // {listener, certificate}
+  prometheus::Family<prometheus::Counter>& tls_ocsp_fetch_failures;  // {certificate, reason}
   // Exchanges, per listener and target group.
   Family<Counter>& requests;   // {listener, target_group}
   Family<Counter>& responses;  // {listener, target_group, source, code_class}

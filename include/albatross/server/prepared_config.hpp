@@ -12,6 +12,7 @@
 #include "albatross/config/config_error.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
+#include "albatross/tls/ocsp_stapler.hpp"
 #include "albatross/tls/ticket_key_ring.hpp"
 #include "albatross/upstream/state_table.hpp"
 #include "albatross/upstream/sticky_key_ring.hpp"
@@ -49,6 +50,9 @@ struct PrepareContext {
   std::function<bool(const config::Config& config, std::map<std::string, std::uint16_t>& ports,
                      config::ConfigErrors& errors)>
       bind;
+  // Fetches and keeps the OCSP responses of certificates served with ocsp_stapling, across
+  // reloads (nullptr for --check, which fetches nothing).
+  std::shared_ptr<tls::OcspStapler> ocsp;
 };
 
 // The one preparation path of start-up, reload (SIGHUP, POST /reload) and --check: read, parse,

@@ -21,6 +21,7 @@
 #include "albatross/server/snapshot.hpp"
 #include "albatross/server/systemd_notifier.hpp"
 #include "albatross/server/worker.hpp"
+#include "albatross/tls/ocsp_stapler.hpp"
 #include "albatross/tls/ticket_key_ring.hpp"
 #include "albatross/upstream/state_table.hpp"
 
@@ -96,6 +97,9 @@ class Server final : public admin::AdminHandler {
   upstream::StickyKeyRing fallback_keys_ = upstream::StickyKeyRing::generate_random();
   // TLS session-ticket keys, shared by every snapshot; rotated hourly by housekeeping().
   std::shared_ptr<tls::TicketKeyRing> ticket_keys_ = std::make_shared<tls::TicketKeyRing>();
+  // OCSP responses of stapled certificates, fetched on control_ and kept across reloads.
+  std::shared_ptr<tls::OcspStapler> ocsp_ =
+      std::make_shared<tls::OcspStapler>(control_.get_executor());
   ReloadRecord last_reload_;
   std::int64_t started_unix_ms_ = 0;
   // Control-plane metrics (prometheus-cpp, written on the control thread only).

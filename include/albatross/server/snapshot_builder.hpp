@@ -8,6 +8,7 @@
 #include "albatross/config/config_error.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
+#include "albatross/tls/ocsp_stapler.hpp"
 #include "albatross/tls/ticket_key_ring.hpp"
 #include "albatross/upstream/state_table.hpp"
 #include "albatross/upstream/sticky_codec.hpp"
@@ -31,6 +32,8 @@ struct BuildOptions {
   std::shared_ptr<const upstream::StickyCodec> sticky_codec;
   // Session-ticket keys of every TLS listener, kept across reloads (nullptr: a fresh ring).
   std::shared_ptr<const tls::TicketKeyRing> ticket_keys;
+  // OCSP responses fetched in the background, kept across reloads (nullptr: none fetched).
+  std::shared_ptr<tls::OcspStapler> ocsp;
 };
 
 // The sticky cookie codec for `global`: keys from global.sticky_key_file, or `fallback` (a random
@@ -49,5 +52,11 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
 // of certificates no longer served are removed. Called once a snapshot is accepted (not by
 // build_snapshot), so a preparation that fails leaves the running snapshot's series alone.
 void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog);
+
+// albatross_tls_ocsp_staple_age_seconds for every certificate of `snapshot` with a valid staple
+// at `now_unix` (other series removed), and albatross_tls_ocsp_fetch_failures_total from
+// `ocsp`'s counts. Control thread, every second.
+void publish_ocsp_status(const Snapshot& snapshot, const tls::OcspStapler* ocsp,
+                         std::int64_t now_unix, metrics::Catalog& catalog);
 
 }  // namespace albatross::server

@@ -17,9 +17,12 @@ enum class HandshakeFailure : std::uint8_t {
   timeout,      // not complete within handshake_timeout (or a client that sent nothing)
   closed,       // the client closed or reset the connection mid-handshake
   malformed,    // not TLS, or a message OpenSSL could not parse
+  // client_auth = "verify": we refused the client's certificate, or it sent none
+  // (albatross_tls_client_auth_failures_total has the detail)
+  client_certificate,
   other,
 };
-inline constexpr std::size_t kHandshakeFailureCount = 7;
+inline constexpr std::size_t kHandshakeFailureCount = 8;
 
 std::string_view handshake_failure_name(HandshakeFailure failure);
 

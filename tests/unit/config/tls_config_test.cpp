@@ -163,4 +163,91 @@ targets = ["127.0.0.1:9003"]
   CHECK(errors.size() == 4);
 }
 
+TEST_CASE("[listener.tls] mutual TLS and OCSP stapling settings") {
+  std::string text = std::string(R"(
+[[listener]]
+name = "https"
+bind = "0.0.0.0:8443"
+target_group = "app"
+[listener.tls]
+certificate = "site.pem"
+private_key = "site.key"
+client_auth = "verify"
+trust_store = "ca-bundle.pem"
+crl_file = "revoked.pem"
+ocsp_stapling = true
+ocsp_response_file = "site.ocsp"
+[[listener.tls.sni]]
+certificate = "api.pem"
+private_key = "api.key"
+)") + std::string(kGroup);
+  ConfigErrors errors;
+  Config config = parse(text, "t.toml", errors);
+  validate(config, errors);
+  REQUIRE_MESSAGE(errors.empty(), all(errors));
+  const TlsConfig& tls = *config.listeners[0].tls;
+  CHECK(tls.client_auth == ClientAuthMode::verify);
+  CHECK(tls.trust_store == "ca-bundle.pem");
+  CHECK(tls.crl_file == "revoked.pem");
+  CHECK(tls.ocsp_stapling);
+  CHECK(tls.default_certificate.ocsp_response_file == "site.ocsp");
+  CHECK(tls.sni[0].ocsp_response_file.empty());
+}
+
+TEST_CASE("[listener.tls] mutual TLS and OCSP defaults: off") {
+  std::string text = std::string(R"(
+[[listener]]
+name = "https"
+bind = "0.0.0.0:8443"
+target_group = "app"
+tls = { certificate = "a.pem", private_key = "a.key", client_auth = "passthrough" }
+)") + std::string(kGroup);
+  ConfigErrors errors;
+  Config config = parse(text, "t.toml", errors);
+  validate(config, errors);
+  REQUIRE_MESSAGE(errors.empty(), all(errors));
+  CHECK(config.listeners[0].tls->client_auth == ClientAuthMode::passthrough);
+  CHECK_FALSE(config.listeners[0].tls->ocsp_stapling);
+}
+
+TEST_CASE("[listener.tls] mutual TLS and OCSP errors carry their key paths") {
+  auto errors_of = [](std::string tls) {
+    std::string text = std::string(R"(
+[[listener]]
+name = "https"
+bind = "0.0.0.0:8443"
+target_group = "app"
+[listener.tls]
+certificate = "a.pem"
+private_key = "a.key"
+)") + tls + std::string(kGroup);
+    ConfigErrors errors;
+    Config config = parse(text, "t.toml", errors);
+    if (errors.empty()) validate(config, errors);
+    return errors;
+  };
+  ConfigErrors errors = errors_of("client_auth = \"required\"\nocsp_stapling = \"yes\"\n");
+  CHECK(has_error(errors, "listener[0].tls.client_auth", "unknown value \"required\""));
+  CHECK(has_error(errors, "listener[0].tls.ocsp_stapling", "expected true or false"));
+  CHECK(errors.size() == 2);
+
+  errors = errors_of("client_auth = \"verify\"\n");
+  CHECK(has_error(errors, "listener[0].tls.trust_store", "missing required key"));
+  CHECK(errors.size() == 1);
+
+  errors = errors_of("client_auth = \"verify\"\ntrust_store = \"\"\n");
+  CHECK(has_error(errors, "listener[0].tls.trust_store", "must not be empty"));
+
+  errors = errors_of(
+      "client_auth = \"passthrough\"\ntrust_store = \"ca.pem\"\n"
+      "crl_file = \"crl.pem\"\nocsp_response_file = \"a.ocsp\"\n"
+      "[[listener.tls.sni]]\ncertificate = \"b.pem\"\nprivate_key = \"b.key\"\n"
+      "ocsp_response_file = \"b.ocsp\"\n");
+  CHECK(has_error(errors, "listener[0].tls.trust_store", "only with client_auth = \"verify\""));
+  CHECK(has_error(errors, "listener[0].tls.crl_file", "only with client_auth = \"verify\""));
+  CHECK(has_error(errors, "listener[0].tls.ocsp_response_file", "ocsp_stapling = true"));
+  CHECK(has_error(errors, "listener[0].tls.sni[0].ocsp_response_file", "ocsp_stapling = true"));
+  CHECK(errors.size() == 4);
+}
+
 }  // namespace albatross::config

@@ -38,11 +38,17 @@ TEST_CASE("handshake failures are classified into the metric's bounded reasons")
         HandshakeFailure::closed);
   CHECK(classify_handshake_failure(boost::asio::error::eof, false) == HandshakeFailure::closed);
   CHECK(classify_handshake_failure(ssl_error(SSL_R_BAD_PACKET), false) == HandshakeFailure::other);
+  // client_auth = "verify": a refused or missing client certificate.
+  CHECK(classify_handshake_failure(ssl_error(SSL_R_CERTIFICATE_VERIFY_FAILED), false) ==
+        HandshakeFailure::client_certificate);
+  CHECK(classify_handshake_failure(ssl_error(SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE), false) ==
+        HandshakeFailure::client_certificate);
 }
 
 TEST_CASE("every reason has a distinct label") {
   CHECK(handshake_failure_name(HandshakeFailure::protocol) == "protocol");
   CHECK(handshake_failure_name(HandshakeFailure::timeout) == "timeout");
+  CHECK(handshake_failure_name(HandshakeFailure::client_certificate) == "client_certificate");
   CHECK(handshake_failure_name(static_cast<HandshakeFailure>(kHandshakeFailureCount - 1)) ==
         "other");
 }
