@@ -220,6 +220,9 @@ class DownstreamSession final : public Deadline, public SessionHook, public Down
     }
     bool resumed = SSL_session_reused(stream_.native_handle()) == 1;
     (resumed ? ctx.tls_handshakes_resumed : ctx.tls_handshakes_new)->inc();
+    if (config::ClientAuthMode mode = ctx.tls->client_auth(); mode != config::ClientAuthMode::off) {
+      exchange_.set_client_cert(tls::client_cert_headers(stream_.native_handle(), mode));
+    }
     co_return true;
   }
 

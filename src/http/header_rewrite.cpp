@@ -4,6 +4,7 @@
 
 #include "albatross/common/ascii.hpp"
 #include "albatross/http/generated_response.hpp"
+#include "albatross/tls/client_cert_headers.hpp"
 
 namespace albatross::http {
 namespace {
@@ -130,6 +131,16 @@ void append_framing(std::string& out, const RequestHead& head) {
   }
 }
 
+// One of ALB's mTLS fields, which only albatross may set. The length and first letter rule out
+// almost every other name before the comparisons.
+bool is_client_cert_field(std::string_view name) {
+  if (name.size() < tls::kClientCert.size() || (name[0] != 'x' && name[0] != 'X')) return false;
+  for (std::string_view known : tls::kClientCertHeaderNames) {
+    if (ascii::iequals(name, known)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool valid_request_id(std::string_view id) {
@@ -155,6 +166,7 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
   bool xff_written = false;
   for (const Field& field : head.fields) {
     if (field.drop) continue;
+    if (field.id == FieldId::other && is_client_cert_field(field.name)) continue;
     switch (field.id) {
       case FieldId::x_forwarded_proto:
       case FieldId::x_forwarded_port:
@@ -197,6 +209,10 @@ void write_upstream_request(const RequestHead& head, const ForwardContext& conte
   append_field(out, "X-Forwarded-Port", context.listener_port);
   if (!has_request_id && !context.generated_request_id.empty()) {
     append_field(out, "X-Request-Id", context.generated_request_id);
+  }
+  if (context.client_cert != nullptr) {
+    for (const auto& [name, value] : context.client_cert->fields)
+      append_field(out, name, value);
   }
   append_framing(out, head);
   if (head.upgrade) {

@@ -58,7 +58,8 @@ void Exchange::build_upstream_head(const RequestHead& head) {
                          f.target->authority,
                          std::string_view(request_id, sizeof request_id),
                          f.sticky ? std::string_view(f.sticky->name()) : std::string_view{},
-                         f.sticky ? std::string_view(f.sticky->cors_name()) : std::string_view{}};
+                         f.sticky ? std::string_view(f.sticky->cors_name()) : std::string_view{},
+                         client_cert_.empty() ? nullptr : &client_cert_};
   write_upstream_request(head, forward, upstream_head_);
   if (logging_ && record_->request_id.empty())
     record_->request_id.assign(request_id, sizeof request_id);

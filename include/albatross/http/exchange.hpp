@@ -19,6 +19,7 @@
 #include "albatross/http/response_plan.hpp"
 #include "albatross/http/retry_policy.hpp"
 #include "albatross/http/worker_context.hpp"
+#include "albatross/tls/client_cert_headers.hpp"
 
 namespace albatross::http {
 
@@ -44,6 +45,8 @@ class Exchange {
   // The listener context of the next exchange (a reload may have replaced it).
   const ListenerContext& context() const { return *ctx_; }
   const ListenerSlot& slot() const { return *slot_; }
+  // The client's certificate, as ALB's mTLS fields for every request of this connection.
+  void set_client_cert(tls::ClientCertHeaders fields) { client_cert_ = std::move(fields); }
   bool closing() const { return worker_.draining || slot_->retired; }
   // The last request had no body and nothing of the client's is buffered beyond it: a close
   // now leaves no unread request bytes behind, so it needs no half-close before it.
@@ -185,6 +188,7 @@ class Exchange {
   std::shared_ptr<ListenerSlot> slot_;
   std::shared_ptr<const ListenerContext> ctx_;
   std::string client_address_;
+  tls::ClientCertHeaders client_cert_;  // the connection's mTLS fields for targets (may be empty)
   std::uint16_t client_port_ = 0;
   IpAddress client_ip_;  // what source_ip rules compare
   ByteBuffer in_;

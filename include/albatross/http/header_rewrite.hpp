@@ -7,6 +7,10 @@
 #include "albatross/http/request_head.hpp"
 #include "albatross/http/response_head.hpp"
 
+namespace albatross::tls {
+struct ClientCertHeaders;
+}
+
 namespace albatross::http {
 
 // What the request rewrite adds from outside the request.
@@ -18,6 +22,9 @@ struct ForwardContext {
   std::string_view generated_request_id;  // X-Request-Id when the client sent no usable one
   std::string_view strip_cookie;          // albatross's own cookie names, removed from Cookie
   std::string_view strip_cookie_cors;
+  // ALB's X-Amzn-Mtls-Clientcert* fields of the client connection (mutual TLS), or null. The
+  // client's own fields of those names are always dropped.
+  const tls::ClientCertHeaders* client_cert = nullptr;
 };
 
 // Writes the head sent to a target: HTTP/1.1, hop-by-hop fields removed (RFC 9110 §7.6.1), the
