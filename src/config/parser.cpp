@@ -1,12 +1,12 @@
 #include "albatross/config/parser.hpp"
 
 #include <toml++/toml.h>
-#include <boost/asio/ip/address.hpp>
 
 #include <set>
 
 #include "albatross/common/ascii.hpp"
 #include "albatross/common/authority.hpp"
+#include "albatross/common/ip_address.hpp"
 #include "albatross/common/name.hpp"
 #include "albatross/common/str_cat.hpp"
 
@@ -282,15 +282,13 @@ void parse_resolvers(TableReader& r, GlobalConfig& g) {
     }
     std::string text = value.as_string()->get();
     std::optional<HostPort> server;
-    boost::system::error_code ec;
-    boost::asio::ip::make_address(text, ec);
-    if (!ec) {
+    if (parse_ip_address(text)) {
       server = HostPort{text, 53};
     } else {
       server = parse_host_port(text, nullptr);
-      if (server) boost::asio::ip::make_address(server->host, ec);
+      if (server && !parse_ip_address(server->host)) server.reset();
     }
-    if (!server || ec) {
+    if (!server) {
       r.error_at(value, key,
                  str_cat('"', text,
                          "\": expected an IP address, optionally with :port (for example "
