@@ -425,6 +425,7 @@ admin::ActionResult Server::register_target(std::string_view group, std::string_
   if (registrations_.contains(group, *address)) {
     return {200, str_cat(group, '/', address->to_string(), " is already registered")};
   }
+  // `g` and `path` point into the snapshot the rebuild below replaces: not used after it.
   discovery::RegisteredTargets next = registrations_;
   next.add(group, *address);
   if (!next.save(path, why)) return {500, why};
@@ -462,6 +463,8 @@ admin::ActionResult Server::deregister_target(std::string_view group, std::strin
     }
     return {404, str_cat("no registered target ", target, " in target group ", group)};
   }
+  // Read before the rebuild, which replaces the snapshot `g` and `path` point into.
+  const Duration delay = g->config().deregistration_delay;
   discovery::RegisteredTargets next = registrations_;
   next.remove(group, *address);
   std::string why;
@@ -472,7 +475,7 @@ admin::ActionResult Server::deregister_target(std::string_view group, std::strin
     return {500, "deregistered, but the snapshot could not be rebuilt (see the log)"};
   }
   return {200, str_cat("deregistered ", group, '/', address->to_string(), ": draining for ",
-                       format_duration(g->config().deregistration_delay), ", then removed")};
+                       format_duration(delay), ", then removed")};
 }
 
 std::string Server::metrics_text() {
