@@ -76,13 +76,18 @@ struct FakeServer {
   int tcp_questions = 0;
 
   FakeServer(net::io_context& context, std::vector<std::string> answer_with)
-      : io(context),
-        udp_socket(context, udp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
-        acceptor(context),
-        addresses(std::move(answer_with)) {
-    tcp::endpoint at(net::ip::make_address("127.0.0.1"), udp_socket.local_endpoint().port());
-    acceptor.open(at.protocol());
-    acceptor.bind(at);
+      : io(context), udp_socket(context), acceptor(context), addresses(std::move(answer_with)) {
+    // A port free for both UDP and TCP: the kernel picks the UDP one, TCP may hold it already.
+    for (int attempt = 0;; ++attempt) {
+      udp_socket = udp::socket(context, udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+      tcp::endpoint at(net::ip::make_address("127.0.0.1"), udp_socket.local_endpoint().port());
+      boost::system::error_code ec;
+      acceptor.open(at.protocol());
+      acceptor.bind(at, ec);
+      if (!ec) break;
+      acceptor.close();
+      REQUIRE(attempt < 100);
+    }
     acceptor.listen();
     net::co_spawn(io, serve_udp(), net::detached);
     net::co_spawn(io, serve_tcp(), net::detached);
