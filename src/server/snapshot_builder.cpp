@@ -78,7 +78,8 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                                const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_hash = std::move(file_hash);
-  snapshot->loaded_unix_ms = unix_ms_now();
+  // A rebuild for a change of targets serves the same file, loaded when it was.
+  snapshot->loaded_unix_ms = options.tls_from ? options.tls_from->loaded_unix_ms : unix_ms_now();
   std::size_t errors_before = errors.size();
   const config::GlobalConfig& global = config.global;
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
