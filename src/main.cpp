@@ -42,9 +42,17 @@ int check(const std::string& path) {
       [&](const config::Config&) -> metrics::Catalog& { return catalog; },
       {}};
   config::ConfigErrors errors;
-  server::prepare_config(path, context, errors);
+  server::PreparedConfig prepared = server::prepare_config(path, context, errors);
   for (const auto& e : errors)
     std::cout << e.to_string() << '\n';
+  // Start-up serves the configuration's targets without a refused state file; a check says so.
+  if (!prepared.state_file_error.empty()) {
+    std::cout << prepared.state_file_error << '\n';
+    if (errors.empty()) {
+      std::cout << path << ": the state file was refused\n";
+      return 1;
+    }
+  }
   if (!errors.empty()) {
     std::cout << path << ": " << errors.size() << " error(s)\n";
     return 1;

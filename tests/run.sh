@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build ccache pkg-config libboost1.81-all-dev libssl-dev
           libtomlplusplus-dev prometheus-cpp-dev doctest-dev curl wrk clang-14 clang libclang-rt-14-dev
-          chromium chromium-driver python3-selenium lintian dpkg-dev adduser)
+          chromium chromium-driver python3-selenium lintian dpkg-dev adduser dnsmasq-base)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -80,7 +80,8 @@ bool AdminRequestGuard::origin_allowed(std::string_view origin,
 }
 
 bool AdminRequestGuard::is_state_changing(std::string_view path) {
-  return path == "/reload" || path == "/targets/drain" || path == "/targets/activate";
+  return path == "/reload" || path == "/targets/drain" || path == "/targets/activate" ||
+         path == "/targets/register" || path == "/targets/deregister";
 }
 
 bool AdminRequestGuard::is_read(std::string_view path) {

@@ -209,14 +209,23 @@ awaitable<void> serve(tcp::socket socket, std::shared_ptr<AdminServer::State> st
           result = handler.reload();
         } else {
           std::string form = query.empty() ? req.body() : std::string(query);
+          // register/deregister spell the group "group" (as ALB's API); every call takes
+          // either spelling.
           std::string group = param(form, "target_group");
+          if (group.empty()) group = param(form, "group");
           std::string target_name = param(form, "target");
           if (group.empty() || target_name.empty()) {
-            result = {400, "target_group and target are required\n"};
+            result = {400, "group (or target_group) and target are required\n"};
           } else if (path == "/targets/drain") {
             result = handler.drain_target(group, target_name);
-          } else {
+          } else if (path == "/targets/activate") {
             result = handler.activate_target(group, target_name);
+          } else if (path == "/targets/register") {
+            result = handler.register_target(group, target_name);
+          } else if (path == "/targets/deregister") {
+            result = handler.deregister_target(group, target_name);
+          } else {
+            result = {404, "not found"};
           }
         }
         if (result.message.empty() || result.message.back() != '\n') result.message.push_back('\n');

@@ -6,6 +6,7 @@
 
 #include "albatross/common/ascii.hpp"
 #include "albatross/common/authority.hpp"
+#include "albatross/common/ip_address.hpp"
 #include "albatross/common/name.hpp"
 #include "albatross/common/str_cat.hpp"
 
@@ -261,6 +262,43 @@ void parse_admin_allowed_hosts(TableReader& r, GlobalConfig& g) {
   }
 }
 
+// global.resolvers: DNS servers as "IP" or "IP:port" (port 53 when omitted). Addresses only: a
+// resolver named by a name would need a resolver.
+void parse_resolvers(TableReader& r, GlobalConfig& g) {
+  const toml::node* node = r.get("resolvers");
+  if (!node) return;
+  if (!node->is_array()) {
+    r.error_at(*node, "resolvers", str_cat("expected an array of strings, got ", type_name(*node)));
+    return;
+  }
+  const toml::array& values = *node->as_array();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string key = str_cat("resolvers[", i, ']');
+    const toml::node& value = values[i];
+    r.config().locations.emplace(r.key_path(key), location_of(value.source()));
+    if (!value.is_string()) {
+      r.error_at(value, key, str_cat("expected a string, got ", type_name(value)));
+      continue;
+    }
+    std::string text = value.as_string()->get();
+    std::optional<HostPort> server;
+    if (parse_ip_address(text)) {
+      server = HostPort{text, 53};
+    } else {
+      server = parse_host_port(text, nullptr);
+      if (server && !parse_ip_address(server->host)) server.reset();
+    }
+    if (!server) {
+      r.error_at(value, key,
+                 str_cat('"', text,
+                         "\": expected an IP address, optionally with :port (for example "
+                         "\"127.0.0.1:53\" or \"[fd00::53]:5353\")"));
+      continue;
+    }
+    g.resolvers.push_back(*server);
+  }
+}
+
 void parse_global(TableReader& r, GlobalConfig& g) {
   r.integer("threads", g.threads, 0, 1024);
   r.duration("shutdown_timeout", g.shutdown_timeout, Duration::zero(), hours(24));
@@ -294,6 +332,8 @@ void parse_global(TableReader& r, GlobalConfig& g) {
   r.boolean("drop_invalid_header_fields", g.drop_invalid_header_fields);
   r.integer("max_connections", g.max_connections, 1, 10'000'000);
   r.integer("max_header_count", g.max_header_count, 8, 1000);
+  parse_resolvers(r, g);
+  r.string("state_file", g.state_file);
   r.finish();
 }
 
@@ -807,6 +847,7 @@ void parse_target_group(TableReader& r, TargetGroupConfig& g) {
   r.boolean("fail_open", g.fail_open);
   r.duration("slow_start", g.slow_start, seconds(30), seconds(900), /*zero_allowed=*/true);
   r.duration("deregistration_delay", g.deregistration_delay, Duration::zero(), seconds(3600));
+  r.duration("dns_refresh", g.dns_refresh, seconds(1), hours(24), /*zero_allowed=*/true);
   if (const toml::table* health = r.table("health_check")) {
     TableReader sub(*health, r.key_path("health_check"), r.config(), r.errors());
     parse_health_check(sub, g.health_check);

@@ -167,6 +167,11 @@ Catalog::Catalog(Registry& r)
                             .Name("albatross_unhealthy_targets")
                             .Help("Targets of a group that are unhealthy and not draining.")
                             .Register(r.control())),
+      dns_resolutions(prometheus::BuildCounter()
+                          .Name("albatross_dns_resolutions_total")
+                          .Help("Re-resolutions of followed target names, by result (success, "
+                                "failure: the last good addresses stay in service).")
+                          .Register(r.control())),
       admin_requests_refused(r.counter(
           "albatross_admin_requests_refused_total",
           "Admin endpoint requests refused, by reason: host (Host is not the endpoint's own), "

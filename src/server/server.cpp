@@ -129,6 +129,9 @@ bool Server::start() {
   publish(snapshot);
   health_ = std::make_unique<health::HealthChecker>(control_.get_executor(), *catalog_);
   health_->update(snapshot_->groups);
+  dns_ = std::make_unique<discovery::DnsWatcher>(control_.get_executor(), catalog_->dns_resolutions,
+                                                 [this] { rebuild_targets("DNS"); });
+  adopt_discovery(prepared);
   record_reload(true, {});
   for (const http::ListenerContext& listener : snapshot_->listeners) {
     HostPort bound{listener.config.bind.host, listener.port};
@@ -211,7 +214,9 @@ admin::ActionResult Server::reload() {
                          [&](const config::Config&) -> metrics::Catalog& { return *catalog_; },
                          [&](const config::Config& config, auto& ports, auto& bind_errors) {
                            return bind_listeners(config, added, ports, bind_errors);
-                         }};
+                         },
+                         &dns_->addresses(),
+                         &registrations_};
   context.ocsp = ocsp_;
   PreparedConfig prepared = prepare_config(config_path_, context, errors);
   if (!prepared.snapshot) {
@@ -240,8 +245,7 @@ admin::ActionResult Server::reload() {
   for (auto& [key, set] : added)
     sockets_[key] = std::move(set);
   access_log_ = prepared.access_log;
-  std::shared_ptr<const Snapshot> previous = snapshot_;
-  publish(snapshot);
+  install(snapshot, "removed from the configuration");
   // Sockets no listener uses any more: workers closed their duplicates on apply.
   std::map<std::string, bool> used;
   for (const auto& l : snapshot_->listeners)
@@ -249,8 +253,7 @@ admin::ActionResult Server::reload() {
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     it = used.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }
-  drain_removed(states_.retain_only(snapshot_->target_ids), *previous);
-  health_->update(snapshot_->groups);
+  adopt_discovery(prepared);
   if (admin_) {
     admin_->set_token(prepared.admin_token);
     admin_->set_allowed_hosts(snapshot_->config.global.admin_allowed_hosts);
@@ -260,6 +263,53 @@ admin::ActionResult Server::reload() {
   systemd_.ready();
   systemd_.status("serving");
   return {200, "configuration reloaded"};
+}
+
+void Server::install(std::shared_ptr<const Snapshot> snapshot, std::string_view why) {
+  std::shared_ptr<const Snapshot> previous = snapshot_;
+  publish(std::move(snapshot));
+  drain_removed(states_.retain_only(snapshot_->target_ids), *previous, why);
+  health_->update(snapshot_->groups);
+}
+
+void Server::adopt_discovery(PreparedConfig& prepared) {
+  registrations_ = std::move(prepared.registrations);
+  state_file_error_ = std::move(prepared.state_file_error);
+  if (!state_file_error_.empty()) {
+    log::error(state_file_error_,
+               "; serving the configuration's targets, registrations refused until a reload "
+               "reads the file");
+  }
+  dns_->watch(std::move(prepared.followed), std::move(prepared.resolved),
+              std::make_shared<discovery::DnsClient>(
+                  discovery::DnsClient::servers_for(snapshot_->config.global),
+                  discovery::DnsClient::kDefaultTimeout));
+}
+
+bool Server::rebuild_targets(std::string_view why) {
+  if (shutting_down_) return false;
+  config::ConfigErrors errors;
+  BuildOptions options;
+  for (const auto& [key, set] : sockets_)
+    options.bound_ports[key] = set->port();
+  options.access_log = access_log_;
+  options.sticky_codec = snapshot_->settings.sticky_codec;
+  options.ticket_keys = ticket_keys_;
+  options.ocsp = ocsp_;
+  options.resolved = &dns_->addresses();
+  options.registered = &registrations_;
+  options.tls_from = snapshot_;
+  auto snapshot = build_snapshot(snapshot_->config, snapshot_->config_hash, states_, *catalog_,
+                                 errors, options);
+  if (!snapshot) {
+    states_.rollback(snapshot_->target_ids);
+    for (const auto& e : errors)
+      log::error(e.to_string());
+    log::error("target change (", why, ") not applied: the running targets stay in service");
+    return false;
+  }
+  install(std::move(snapshot), str_cat("gone from ", why));
+  return true;
 }
 
 void Server::record_reload(bool success, std::vector<std::string> errors) {
@@ -275,7 +325,7 @@ void Server::record_reload(bool success, std::vector<std::string> errors) {
 }
 
 void Server::drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
-                           const Snapshot& previous) {
+                           const Snapshot& previous, std::string_view why) {
   for (const auto& state : removed) {
     // A group the previous snapshot no longer knows cannot happen (its targets would not be
     // removed from it); the documented default is the safe answer.
@@ -284,8 +334,7 @@ void Server::drain_removed(const std::vector<std::shared_ptr<upstream::TargetSta
     if (const auto* group = previous.find_group(std::string_view(id).substr(0, id.find('/')))) {
       delay = group->config().deregistration_delay;
     }
-    log::info("target ", id, " removed from the configuration: draining for ",
-              format_duration(delay));
+    log::info("target ", id, ' ', why, ": draining for ", format_duration(delay));
     if (delay.count() == 0) {
       states_.forget(id);
     } else {
@@ -347,6 +396,91 @@ admin::ActionResult Server::activate_target(std::string_view group, std::string_
   t->state->stop_drain();
   log::info("target ", t->id, " activated by the operator");
   return {200, str_cat("active ", t->id)};
+}
+
+admin::ActionResult Server::register_target(std::string_view group, std::string_view target) {
+  if (shutting_down_) return {503, "shutting down"};
+  const std::string& path = snapshot_->config.global.state_file;
+  if (path.empty()) {
+    return {409,
+            "registering targets needs global.state_file, where they are kept across "
+            "restarts"};
+  }
+  if (!state_file_error_.empty()) {
+    return {503,
+            str_cat(state_file_error_, " (registrations are refused until a reload reads it)")};
+  }
+  const upstream::TargetGroup* g = snapshot_->find_group(group);
+  if (!g) return {404, str_cat("no target group ", group)};
+  std::string why;
+  std::optional<HostPort> address = parse_host_port(target, &why);
+  boost::system::error_code ec;
+  auto ip = address ? net::ip::make_address(address->host, ec) : net::ip::address();
+  if (!address || ec) {
+    return {400, str_cat("target \"", target,
+                         "\": expected IP:port (names are followed through DNS when the "
+                         "configuration declares them)",
+                         why.empty() ? "" : str_cat(": ", why))};
+  }
+  address->host = ip.to_string();  // one spelling per address: the identity of its state
+  const auto& declared = g->config().targets;
+  if (std::find(declared.begin(), declared.end(), *address) != declared.end()) {
+    return {200, str_cat(group, '/', address->to_string(), " is declared in the configuration")};
+  }
+  if (registrations_.contains(group, *address)) {
+    return {200, str_cat(group, '/', address->to_string(), " is already registered")};
+  }
+  // `g` and `path` point into the snapshot the rebuild below replaces: not used after it.
+  discovery::RegisteredTargets next = registrations_;
+  next.add(group, *address);
+  if (!next.save(path, why)) return {500, why};
+  registrations_ = std::move(next);
+  log::info("target ", group, '/', address->to_string(), " registered by the operator");
+  if (!rebuild_targets("registration")) {
+    return {500, "registered, but the snapshot could not be rebuilt (see the log)"};
+  }
+  return {200, str_cat("registered ", group, '/', address->to_string(),
+                       ": in service once its health checks pass")};
+}
+
+admin::ActionResult Server::deregister_target(std::string_view group, std::string_view target) {
+  if (shutting_down_) return {503, "shutting down"};
+  const std::string& path = snapshot_->config.global.state_file;
+  if (path.empty()) return {409, "registering targets needs global.state_file"};
+  if (!state_file_error_.empty()) {
+    return {503,
+            str_cat(state_file_error_, " (registrations are refused until a reload reads it)")};
+  }
+  const upstream::TargetGroup* g = snapshot_->find_group(group);
+  if (!g) return {404, str_cat("no target group ", group)};
+  std::optional<HostPort> address = parse_host_port(target);
+  boost::system::error_code ec;
+  if (address) {
+    auto ip = net::ip::make_address(address->host, ec);
+    if (!ec) address->host = ip.to_string();
+  }
+  if (!address || !registrations_.contains(group, *address)) {
+    const auto& declared = g->config().targets;
+    if (address && std::find(declared.begin(), declared.end(), *address) != declared.end()) {
+      return {409, str_cat(group, '/', address->to_string(),
+                           " is declared in the configuration: remove it there and reload (or "
+                           "drain it with POST /targets/drain)")};
+    }
+    return {404, str_cat("no registered target ", target, " in target group ", group)};
+  }
+  // Read before the rebuild, which replaces the snapshot `g` and `path` point into.
+  const Duration delay = g->config().deregistration_delay;
+  discovery::RegisteredTargets next = registrations_;
+  next.remove(group, *address);
+  std::string why;
+  if (!next.save(path, why)) return {500, why};
+  registrations_ = std::move(next);
+  log::info("target ", group, '/', address->to_string(), " deregistered by the operator");
+  if (!rebuild_targets("the registered targets")) {
+    return {500, "deregistered, but the snapshot could not be rebuilt (see the log)"};
+  }
+  return {200, str_cat("deregistered ", group, '/', address->to_string(), ": draining for ",
+                       format_duration(delay), ", then removed")};
 }
 
 std::string Server::metrics_text() {
@@ -417,9 +551,14 @@ std::string Server::status_json() {
   j.end_array();
 
   auto write_target = [&](const std::string& group, const std::string& name,
-                          const upstream::TargetState& state) {
+                          const upstream::TargetState& state, std::string_view source) {
     j.begin_object();
     j.field("target_group", group).field("target", name);
+    if (source.empty()) {
+      j.key("source").null();
+    } else {
+      j.field("source", source);
+    }
     upstream::TargetHealth display = state.display_state();
     std::int64_t deadline = state.drain_deadline_unix_ms();
     if (display == upstream::TargetHealth::draining && deadline <= now) {
@@ -497,17 +636,46 @@ std::string Server::status_json() {
     j.end_array();
     j.end_object();
     j.key("targets").begin_array();
-    for (const upstream::Target& t : g.targets())
-      write_target(g.name(), t.authority, *t.state);
+    for (const upstream::Target& t : g.targets()) {
+      // "dns": an address of a followed name (the name stays the target's host);
+      // "registered": through POST /targets/register; "config": declared.
+      std::string_view source = t.address.to_string() != t.authority           ? "dns"
+                                : registrations_.contains(g.name(), t.address) ? "registered"
+                                                                               : "config";
+      write_target(g.name(), t.authority, *t.state, source);
+    }
     j.end_array();
     j.end_object();
   }
   j.end_array();
   j.key("removed_targets").begin_array();
   for (const auto& [id, state] : states_.removed()) {
-    write_target(id.substr(0, id.find('/')), id.substr(id.find('/') + 1), *state);
+    write_target(id.substr(0, id.find('/')), id.substr(id.find('/') + 1), *state, "");
   }
   j.end_array();
+  // Targets registered through the admin endpoint, as the state file holds them.
+  j.key("registered_targets").begin_array();
+  for (const auto& [group, targets] : registrations_.groups()) {
+    for (const HostPort& target : targets) {
+      j.begin_object()
+          .field("target_group", group)
+          .field("target", target.to_string())
+          .end_object();
+    }
+  }
+  j.end_array();
+  j.key("state_file").begin_object();
+  if (s.config.global.state_file.empty()) {
+    j.key("path").null();
+  } else {
+    j.field("path", s.config.global.state_file);
+  }
+  if (state_file_error_.empty()) {
+    j.key("error").null();
+  } else {
+    j.field("error", state_file_error_);
+  }
+  j.end_object();
   j.end_object();
   std::string out = j.take();
   out.push_back('\n');
@@ -559,6 +727,7 @@ void Server::begin_shutdown(int signal) {
 
 void Server::finish_shutdown() {
   if (health_) health_->stop();
+  if (dns_) dns_->stop();
   shutdown_timer_.cancel();
   housekeeping_timer_.cancel();
   ocsp_->stop();

@@ -78,7 +78,8 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                                                const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_hash = std::move(file_hash);
-  snapshot->loaded_unix_ms = unix_ms_now();
+  // A rebuild for a change of targets serves the same file, loaded when it was.
+  snapshot->loaded_unix_ms = options.tls_from ? options.tls_from->loaded_unix_ms : unix_ms_now();
   std::size_t errors_before = errors.size();
   const config::GlobalConfig& global = config.global;
   snapshot->settings.request_limits.max_fields = static_cast<std::size_t>(global.max_header_count);
@@ -114,8 +115,44 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
                      error);
       }
     }
-    for (std::size_t t = 0; t < group_config.targets.size(); ++t) {
-      const HostPort& address = group_config.targets[t];
+    // Declared targets first, then the registered ones; an identity already served by this
+    // group (a name and an IP resolving alike, a registration the file also declares) once.
+    std::vector<std::pair<HostPort, std::string>> declared;  // target, key path
+    for (std::size_t t = 0; t < group_config.targets.size(); ++t)
+      declared.emplace_back(group_config.targets[t],
+                            str_cat("target_group[", g, "].targets[", t, ']'));
+    if (options.registered) {
+      if (auto it = options.registered->groups().find(group_config.name);
+          it != options.registered->groups().end()) {
+        for (const HostPort& target : it->second)
+          declared.emplace_back(target, "global.state_file");
+      }
+    }
+    std::set<std::string> ids;
+    auto add_target = [&](upstream::Target target) {
+      if (!ids.insert(target.id).second) return;
+      target.tls = client_tls;
+      target.state = states.target(target.id, group_config.health_check.enabled);
+      target.metrics.resolve(catalog, group_config.name, target.authority);
+      snapshot->target_ids[target.id] = true;
+      targets.push_back(std::move(target));
+    };
+    for (const auto& [address, path] : declared) {
+      std::string follow_key = discovery::DnsWatcher::key(group_config.name, address.host);
+      if (options.resolved && options.resolved->contains(follow_key)) {
+        // A followed name: every address a target, known by its address; the name stays the
+        // target's host (TLS server name).
+        for (const boost::asio::ip::address& ip : options.resolved->at(follow_key)) {
+          upstream::Target target;
+          target.address = address;
+          target.authority = HostPort{ip.to_string(), address.port}.to_string();
+          target.id = str_cat(group_config.name, '/', target.authority);
+          target.sticky_id = upstream::stable_sticky_id(target.authority);
+          target.endpoints.emplace_back(ip, address.port);
+          add_target(std::move(target));
+        }
+        continue;
+      }
       upstream::Target target;
       target.address = address;
       target.authority = address.to_string();
@@ -125,7 +162,6 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       auto results = resolver.resolve(address.host, std::to_string(address.port),
                                       boost::asio::ip::resolver_base::numeric_service, ec);
       if (ec || results.empty()) {
-        std::string path = str_cat("target_group[", g, "].targets[", t, ']');
         errors.push_back(config::ConfigError{config.file, config.location_of(path), path,
                                              str_cat("cannot resolve host \"", address.host,
                                                      "\": ", ec ? ec.message() : "no addresses")});
@@ -133,11 +169,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
       }
       for (const auto& entry : results)
         target.endpoints.push_back(entry.endpoint());
-      target.tls = client_tls;
-      target.state = states.target(target.id, group_config.health_check.enabled);
-      target.metrics.resolve(catalog, group_config.name, target.authority);
-      snapshot->target_ids[target.id] = true;
-      targets.push_back(std::move(target));
+      add_target(std::move(target));
     }
     metrics::TargetGroupMetrics group_metrics;
     group_metrics.resolve(catalog, group_config.name);
@@ -152,6 +184,10 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
   std::int64_t now_unix = snapshot->loaded_unix_ms / 1000;
   for (std::size_t l = 0; l < config.listeners.size(); ++l) {
     if (!config.listeners[l].tls) continue;
+    if (options.tls_from && l < options.tls_from->listeners.size()) {
+      server_tls[l] = options.tls_from->listeners[l].tls;
+      continue;
+    }
     if (!ticket_keys) ticket_keys = std::make_shared<tls::TicketKeyRing>();
     std::vector<tls::ServerContext::Problem> problems;
     std::vector<std::string> warnings;

@@ -21,6 +21,10 @@ class AdminHandler {
   virtual ActionResult reload() = 0;
   virtual ActionResult drain_target(std::string_view group, std::string_view target) = 0;
   virtual ActionResult activate_target(std::string_view group, std::string_view target) = 0;
+  // ALB's register-targets / deregister-targets: add a target to a group (health-checked before
+  // it gets traffic), or drain one registered that way and then remove it. Persisted.
+  virtual ActionResult register_target(std::string_view group, std::string_view target) = 0;
+  virtual ActionResult deregister_target(std::string_view group, std::string_view target) = 0;
 };
 
 }  // namespace albatross::admin

@@ -26,6 +26,10 @@ struct GlobalConfig {
   bool drop_invalid_header_fields = false;
   int max_connections = 50000;  // client connections per process, beyond which new ones are refused
   int max_header_count = 100;   // request header fields
+  // DNS servers asked for target names ("IP:port"; empty = the nameservers of /etc/resolv.conf).
+  std::vector<HostPort> resolvers;
+  // Where targets registered through the admin endpoint are kept ("" = registration disabled).
+  std::string state_file;
 };
 
 }  // namespace albatross::config

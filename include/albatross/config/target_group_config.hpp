@@ -58,6 +58,9 @@ struct TargetGroupConfig {
   bool fail_open = true;
   Duration slow_start = Duration::zero();
   Duration deregistration_delay = kDefaultDeregistrationDelay;
+  // How often target names (not IP literals, not in /etc/hosts) are resolved again; 0 = at
+  // load only. Every address becomes a target.
+  Duration dns_refresh = std::chrono::seconds(30);
   HealthCheckConfig health_check;
   StickinessConfig stickiness;
 };

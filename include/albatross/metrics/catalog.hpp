@@ -74,6 +74,8 @@ struct Catalog {
   prometheus::Family<prometheus::Gauge>& target_state;     // {target_group, target, state}, one-hot
   prometheus::Family<prometheus::Gauge>& healthy_targets;  // {target_group}
   prometheus::Family<prometheus::Gauge>& unhealthy_targets;  // {target_group}
+  // Control plane: target discovery (discovery::DnsWatcher).
+  prometheus::Family<prometheus::Counter>& dns_resolutions;  // {target_group, name, result}
   // Admin endpoint (control thread).
   Family<Counter>& admin_requests_refused;  // {reason}: host | method | origin | token | peer
 };

@@ -10,6 +10,8 @@
 #include "albatross/accesslog/access_log_sink.hpp"
 #include "albatross/config/config.hpp"
 #include "albatross/config/config_error.hpp"
+#include "albatross/discovery/dns_watcher.hpp"
+#include "albatross/discovery/registered_targets.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
 #include "albatross/tls/ocsp_stapler.hpp"
@@ -27,6 +29,15 @@ struct PreparedConfig {
   // for access_log = "off".
   std::shared_ptr<accesslog::AccessLogSink> access_log;
   std::optional<std::string> admin_token;  // global.admin_token_file's token, when set
+  // The target names followed through DNS and the addresses they resolved to for this snapshot.
+  std::vector<discovery::DnsWatcher::Name> followed;
+  discovery::AddressSets resolved;
+  // The registered targets the snapshot serves: global.state_file's, or the caller's current
+  // ones when the file was refused.
+  discovery::RegisteredTargets registrations;
+  // Why global.state_file was refused ("" when it was read or is not set). Not an error of the
+  // preparation: the configuration's targets are served, and the file is left as it is.
+  std::string state_file_error;
 };
 
 // What prepare_config() needs from its caller. Start-up, reload and --check differ only here.
@@ -50,6 +61,11 @@ struct PrepareContext {
   std::function<bool(const config::Config& config, std::map<std::string, std::uint16_t>& ports,
                      config::ConfigErrors& errors)>
       bind;
+  // The last good addresses of followed names (a reload whose resolution fails keeps them);
+  // nullptr at start-up and for --check, where a name that does not resolve is an error.
+  const discovery::AddressSets* last_good = nullptr;
+  // The registered targets in service (kept when a reload finds the state file refused).
+  const discovery::RegisteredTargets* current_registrations = nullptr;
   // Fetches and keeps the OCSP responses of certificates served with ocsp_stapling, across
   // reloads (nullptr for --check, which fetches nothing).
   std::shared_ptr<tls::OcspStapler> ocsp;
@@ -57,10 +73,11 @@ struct PrepareContext {
 
 // The one preparation path of start-up, reload (SIGHUP, POST /reload) and --check: read, parse,
 // validate, bind (when context.bind is set), load every file the configuration names (sticky key
-// file, admin token file, TLS certificates and keys, CA files), open the access log, and build the
-// snapshot. Every problem goes to `errors` with its key path; files are loaded only once the
-// configuration validated (errors about a file would repeat the config's own), then all of them
-// are reported together. Runs on the control thread.
+// file, admin token file, TLS certificates and keys, CA files, the state file), resolve the
+// followed target names (on this thread, each DNS server under a deadline), open the access log,
+// and build the snapshot. Every problem goes to `errors` with its key path; files are loaded only
+// once the configuration validated (errors about a file would repeat the config's own), then all of
+// them are reported together. Runs on the control thread.
 PreparedConfig prepare_config(const std::string& path, const PrepareContext& context,
                               config::ConfigErrors& errors);
 

@@ -14,10 +14,14 @@
 #include "albatross/admin/admin_handler.hpp"
 #include "albatross/admin/admin_server.hpp"
 #include "albatross/config/config_error.hpp"
+#include "albatross/discovery/dns_client.hpp"
+#include "albatross/discovery/dns_watcher.hpp"
+#include "albatross/discovery/registered_targets.hpp"
 #include "albatross/health/health_checker.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/metrics/registry.hpp"
 #include "albatross/server/listen_socket_set.hpp"
+#include "albatross/server/prepared_config.hpp"
 #include "albatross/server/snapshot.hpp"
 #include "albatross/server/systemd_notifier.hpp"
 #include "albatross/server/worker.hpp"
@@ -46,6 +50,8 @@ class Server final : public admin::AdminHandler {
   admin::ActionResult reload() override;
   admin::ActionResult drain_target(std::string_view group, std::string_view target) override;
   admin::ActionResult activate_target(std::string_view group, std::string_view target) override;
+  admin::ActionResult register_target(std::string_view group, std::string_view target) override;
+  admin::ActionResult deregister_target(std::string_view group, std::string_view target) override;
 
  private:
   struct ReloadRecord {
@@ -65,8 +71,18 @@ class Server final : public admin::AdminHandler {
                       std::map<std::string, std::unique_ptr<ListenSocketSet>>& added,
                       std::map<std::string, std::uint16_t>& ports, config::ConfigErrors& errors);
   void publish(std::shared_ptr<const Snapshot> snapshot);
+  // Publishes `snapshot` in place of the running one and reconciles observed state: targets it
+  // no longer has drain (`why` says where they went), health checks follow its targets.
+  void install(std::shared_ptr<const Snapshot> snapshot, std::string_view why);
+  // A snapshot of the running configuration with the current target sets (followed names'
+  // addresses, registrations), built and installed; false (logged) when the build fails, in
+  // which case the running snapshot stays.
+  bool rebuild_targets(std::string_view why);
+  // Takes a preparation's target discovery: its registrations, state file verdict and
+  // followed names (re-resolved from now on).
+  void adopt_discovery(PreparedConfig& prepared);
   void drain_removed(const std::vector<std::shared_ptr<upstream::TargetState>>& removed,
-                     const Snapshot& previous);
+                     const Snapshot& previous, std::string_view why);
   void close_pooled(const std::shared_ptr<upstream::TargetState>& state);
   void housekeeping();
   void record_reload(bool success, std::vector<std::string> errors);
@@ -85,6 +101,12 @@ class Server final : public admin::AdminHandler {
   std::unique_ptr<metrics::Registry> registry_;
   std::unique_ptr<metrics::Catalog> catalog_;
   std::unique_ptr<health::HealthChecker> health_;  // after registry_: destroyed before it
+  std::unique_ptr<discovery::DnsWatcher> dns_;     // after registry_: destroyed before it
+  // Targets registered through the admin endpoint, as global.state_file holds them.
+  discovery::RegisteredTargets registrations_;
+  // Why the state file was refused at the last load ("" = fine): registrations are refused
+  // until a reload reads it.
+  std::string state_file_error_;
   upstream::StateTable states_;
   std::map<std::string, std::unique_ptr<ListenSocketSet>> sockets_;  // by bind text
   std::shared_ptr<const Snapshot> snapshot_;

@@ -6,6 +6,8 @@
 
 #include "albatross/config/config.hpp"
 #include "albatross/config/config_error.hpp"
+#include "albatross/discovery/dns_watcher.hpp"
+#include "albatross/discovery/registered_targets.hpp"
 #include "albatross/metrics/catalog.hpp"
 #include "albatross/server/snapshot.hpp"
 #include "albatross/tls/ocsp_stapler.hpp"
@@ -20,7 +22,8 @@ namespace albatross::server {
 config::Config load_config(const std::string& path, config::ConfigErrors& errors,
                            std::string* file_hash = nullptr);
 
-// Stage 3: resolves target hosts, attaches observed state from `states` and metric handles from
+// Stage 3: resolves target hosts (names in /etc/hosts here, followed names from
+// options.resolved), attaches observed state from `states` and metric handles from
 // `catalog`, compiles listener routes, loads TLS certificates and builds TLS contexts. Returns
 // nullptr with `errors` filled when a host does not resolve or TLS cannot be set up (every
 // error with its key path, so --check reports them). Runs on the control thread, off the request
@@ -34,6 +37,15 @@ struct BuildOptions {
   std::shared_ptr<const tls::TicketKeyRing> ticket_keys;
   // OCSP responses fetched in the background, kept across reloads (nullptr: none fetched).
   std::shared_ptr<tls::OcspStapler> ocsp;
+  // The addresses of followed target names (DnsWatcher::key -> addresses), each address a
+  // target of its own; a followed name missing here is an error. nullptr: none are followed.
+  const discovery::AddressSets* resolved = nullptr;
+  // Targets registered through the admin endpoint, served after each group's declared ones.
+  const discovery::RegisteredTargets* registered = nullptr;
+  // A rebuild for a change of targets only (same configuration, same listeners): the TLS
+  // contexts of this snapshot's listeners are reused instead of loading certificates again, and
+  // its load time is kept.
+  std::shared_ptr<const Snapshot> tls_from;
 };
 
 // The sticky cookie codec for `global`: keys from global.sticky_key_file, or `fallback` (a random

@@ -80,6 +80,12 @@ TEST_CASE("check: reads take GET and HEAD, state changes POST only") {
   }
   CHECK(refusal(request("POST", "/status")) == Refusal::method);
   CHECK(refusal(request("OPTIONS", "/status")) == Refusal::method);
+  // Registering and deregistering targets are state changes like the others.
+  for (std::string_view path : {"/targets/register", "/targets/deregister"}) {
+    CHECK(AdminRequestGuard::is_state_changing(path));
+    CHECK_FALSE(refusal(request("POST", path)));
+    CHECK(refusal(request("GET", path)) == Refusal::method);
+  }
 }
 
 TEST_CASE("check: a state change from another origin's page is refused with 403") {

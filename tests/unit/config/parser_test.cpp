@@ -513,3 +513,45 @@ TEST_CASE("parse records where each key was written") {
 
 }  // namespace
 }  // namespace albatross::config
+
+namespace albatross::config {
+namespace {
+
+TEST_CASE("parse reads the fleet keys: resolvers, state_file, dns_refresh") {
+  Config defaults = parse_clean(kMinimal);
+  CHECK(defaults.global.resolvers.empty());
+  CHECK(defaults.global.state_file.empty());
+  CHECK(defaults.target_groups[0].dns_refresh == seconds(30));
+
+  Config c =
+      parse_clean(std::string("[global]\nresolvers = [\"127.0.0.1:5353\", \"10.0.0.2\", "
+                              "\"[fd00::53]:53\"]\nstate_file = \"/var/lib/a/state.toml\"\n") +
+                  with_line("name = \"app\"", "dns_refresh = \"0s\""));
+  REQUIRE(c.global.resolvers.size() == 3);
+  CHECK(c.global.resolvers[0] == HostPort{"127.0.0.1", 5353});
+  CHECK(c.global.resolvers[1] == HostPort{"10.0.0.2", 53});
+  CHECK(c.global.resolvers[2] == HostPort{"fd00::53", 53});
+  CHECK(c.global.state_file == "/var/lib/a/state.toml");
+  CHECK(c.target_groups[0].dns_refresh == Duration::zero());
+}
+
+TEST_CASE("parse refuses bad fleet keys, naming each key path") {
+  CHECK(single_error(std::string("[global]\nresolvers = [\"dns.internal:53\"]\n") +
+                     std::string(kMinimal))
+            .starts_with("albatross.toml:2:14: global.resolvers[0]: \"dns.internal:53\": expected "
+                         "an IP address"));
+  CHECK(single_error(std::string("[global]\nresolvers = \"127.0.0.1\"\n") + std::string(kMinimal))
+            .starts_with("albatross.toml:2:13: global.resolvers: expected an array"));
+  CHECK(single_error(std::string("[global]\nresolvers = [53]\n") + std::string(kMinimal))
+            .starts_with("albatross.toml:2:14: global.resolvers[0]: expected a string"));
+  CHECK(single_error(std::string("[global]\nstate_file = 1\n") + std::string(kMinimal))
+            .starts_with("albatross.toml:2:14: global.state_file: expected a string"));
+  CHECK(single_error(with_line("name = \"app\"", "dns_refresh = \"500ms\"")) ==
+        "albatross.toml:8:15: target_group[0].dns_refresh: must be between 1s and 1d (or 0s) "
+        "(got \"500ms\")");
+  CHECK(single_error(with_line("name = \"app\"", "dns_refreshh = \"5s\"")) ==
+        "albatross.toml:8:1: target_group[0].dns_refreshh: unknown key");
+}
+
+}  // namespace
+}  // namespace albatross::config
