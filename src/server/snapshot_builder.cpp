@@ -276,27 +276,6 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::strin
   return snapshot;
 }
 
-void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
-  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
-  std::set<prometheus::Labels> current;
-  for (const http::ListenerContext& listener : snapshot.listeners) {
-    if (!listener.tls) continue;
-    for (const tls::Certificate& cert : listener.tls->certificates()) {
-      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
-      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
-      current.insert(std::move(labels));
-    }
-  }
-  for (const prometheus::MetricFamily& collected : family.Collect()) {
-    for (const prometheus::ClientMetric& metric : collected.metric) {
-      prometheus::Labels labels;
-      for (const auto& label : metric.label)
-        labels.emplace(label.name, label.value);
-      if (!current.contains(labels)) family.Remove(&family.Add(labels));
-    }
-  }
-}
-
 namespace {
 
 // Removes the series of `family` whose labels are not in `current`.
@@ -314,6 +293,20 @@ void remove_other_series(prometheus::Family<Metric>& family,
 }
 
 }  // namespace
+
+void publish_certificate_expiry(const Snapshot& snapshot, metrics::Catalog& catalog) {
+  prometheus::Family<prometheus::Gauge>& family = catalog.tls_certificate_expiry;
+  std::set<prometheus::Labels> current;
+  for (const http::ListenerContext& listener : snapshot.listeners) {
+    if (!listener.tls) continue;
+    for (const tls::Certificate& cert : listener.tls->certificates()) {
+      prometheus::Labels labels{{"listener", listener.name}, {"certificate", cert.label()}};
+      family.Add(labels).Set(static_cast<double>(cert.not_after_unix()));
+      current.insert(std::move(labels));
+    }
+  }
+  remove_other_series(family, current);
+}
 
 void publish_ocsp_status(const Snapshot& snapshot, const tls::OcspStapler* ocsp,
                          std::int64_t now_unix, metrics::Catalog& catalog) {

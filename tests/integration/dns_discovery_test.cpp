@@ -11,6 +11,7 @@
 #include "support/albatross_process.hpp"
 #include "support/dnsmasq.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 
 namespace albatross::testing {
 namespace {
@@ -43,17 +44,6 @@ struct TwoHosts {
   }
   std::uint16_t port() const { return a->port(); }
 };
-
-std::map<std::string, int> spread(std::uint16_t port, int n) {
-  std::map<std::string, int> by_target;
-  HttpClient client(port);
-  for (int i = 0; i < n; ++i) {
-    HttpResponse r = client.get("/");
-    CHECK(r.status == 200);
-    ++by_target[r.header("X-Target").value_or("-")];
-  }
-  return by_target;
-}
 
 TEST_CASE("targets follow DNS: added, health-checked, used; removed, drained; resolver down") {
   TwoHosts hosts;

@@ -10,6 +10,7 @@
 #include "support/albatross_process.hpp"
 #include "support/config_text.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 #include "support/unresponsive_listener.hpp"
 
@@ -28,19 +29,6 @@ std::string transition(std::string_view group, std::uint16_t port, std::string_v
                        std::string_view to) {
   return "target " + std::string(group) + "/" + loopback(port) + " " + std::string(from) + " -> " +
          std::string(to) + " (";
-}
-
-// Sends `n` requests, each on a keep-alive connection of its own turn, and counts them by the
-// target that answered; every one must be a 200.
-std::map<std::string, int> spread(std::uint16_t port, int n, std::string_view path = "/") {
-  std::map<std::string, int> by_target;
-  HttpClient client(port);
-  for (int i = 0; i < n; ++i) {
-    HttpResponse r = client.get(path);
-    CHECK(r.status == 200);
-    ++by_target[r.header("X-Target").value_or("-")];
-  }
-  return by_target;
 }
 
 TEST_CASE(

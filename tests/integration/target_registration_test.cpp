@@ -15,6 +15,7 @@
 #include "support/albatross_process.hpp"
 #include "support/command_result.hpp"
 #include "support/http_client.hpp"
+#include "support/sticky_session.hpp"
 #include "support/targets.hpp"
 
 namespace albatross::testing {
@@ -48,17 +49,6 @@ std::string config_for(std::uint16_t declared_port, const std::string& state_fil
          "\"]\nderegistration_delay = \"1s\"\n"
          "[target_group.health_check]\ninterval = \"1s\"\ntimeout = \"500ms\"\n"
          "healthy_threshold = 2\nunhealthy_threshold = 2\n";
-}
-
-std::map<std::string, int> spread(std::uint16_t port, int n) {
-  std::map<std::string, int> by_target;
-  HttpClient client(port);
-  for (int i = 0; i < n; ++i) {
-    HttpResponse r = client.get("/");
-    CHECK(r.status == 200);
-    ++by_target[r.header("X-Target").value_or("-")];
-  }
-  return by_target;
 }
 
 bool listed_as_registered(const json::object& status, const std::string& target) {

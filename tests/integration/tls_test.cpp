@@ -4,12 +4,9 @@
 #include <doctest/doctest.h>
 #include <openssl/ssl.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <optional>
-#include <thread>
 
-#include "albatross/demo/demo_target.hpp"
+#include "support/app_target.hpp"
 #include "support/test_certificates.hpp"
 #include "support/tls_test_support.hpp"
 
@@ -18,28 +15,6 @@ namespace {
 
 constexpr const char* kRequest =
     "GET /headers HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n";
-
-// A DemoTarget on its own io_context thread.
-class AppTarget {
- public:
-  AppTarget()
-      : work_(boost::asio::make_work_guard(io_)),
-        target_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}, "app1"),
-        thread_([this] { io_.run(); }) {}
-  ~AppTarget() {
-    target_.stop();
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return target_.port(); }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  demo::DemoTarget target_;
-  std::thread thread_;
-};
 
 // The certificates of the "https" listener: default RSA (site.test, *.site.test), and for
 // api.test both an ECDSA and an RSA certificate.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -15,5 +17,8 @@ std::string target_of(const HttpResponse& response);
 std::string sticky_value(const HttpResponse& response);
 // A request header line sending `value` as the AWSALB cookie ("Cookie: AWSALB=...\r\n").
 std::string cookie_header(std::string_view value);
+// Sends `n` requests for `path` on one keep-alive connection to `port` and counts them by the
+// target that answered; every one must be a 200 (checked).
+std::map<std::string, int> spread(std::uint16_t port, int n, std::string_view path = "/");
 
 }  // namespace albatross::testing

@@ -1,4 +1,5 @@
 #include "support/tls_test_support.hpp"
+#include "support/wait.hpp"
 
 #include <doctest/doctest.h>
 
@@ -77,12 +78,8 @@ std::string openssl_error() {
 }  // namespace
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = TlsClock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (TlsClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling interval
-  }
+  // A longer interval than wait_until's default: most conditions here cost a TLS connection.
+  return wait_until(condition, after(timeout), std::chrono::milliseconds(20));
 }
 
 CheckResult run_albatross_check(const std::string& config_path) {
